@@ -1,0 +1,33 @@
+# The single entry to what a developer runs. See README.md.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: run test setup lint format db-start db-stop messages clean
+
+run:        ## serve Tejido with demo data on http://$(HOST):$(PORT)/
+	@bash scripts/run.sh
+
+test:       ## the whole test suite against real PostGIS
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+setup:      ## install what is missing (apt packages, .venv, Python deps)
+	@bash scripts/setup.sh
+
+lint:       ## ruff lint and format check, migrations in step with models
+	@bash scripts/setup.sh && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+db-start:   ## start the private PostGIS cluster in var/pg
+	@bash scripts/db.sh start >/dev/null
+
+db-stop:
+	@bash scripts/db.sh stop
+
+messages:   ## update the translation catalogs from the source
+	@.venv/bin/python manage.py makemessages -l es -l pt -l fr -l en --ignore=.venv --ignore=var --ignore=bench --no-obsolete
+
+clean:      ## remove the virtualenv and the private database
+	@bash scripts/db.sh stop; rm -rf .venv var staticfiles

@@ -1,0 +1,230 @@
+"""Demo data for a first run that feels real: the category taxonomy, regions, the gazetteer
+and 300+ fictional listings from fixtures/demo (see fixtures/demo/README.md).
+
+Loading is idempotent: categories are updated in place, regions and the gazetteer are loaded
+once, and listings whose slug exists are left as they are.
+"""
+
+import json
+from datetime import time, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import MODERATORS_GROUP, ORGANIZERS_GROUP
+
+from . import services
+from .choices import MembershipRole, RegionLevel
+from .content import set_translations
+from .importers import RegionSource, americas_country_codes, load_gazetteer, load_regions
+from .models import Category, Contact, Listing, ListingMembership, Need, OpeningPeriod, Place, Region
+
+FIXTURES = settings.BASE_DIR / "fixtures"
+DEMO = FIXTURES / "demo"
+REGIONS = FIXTURES / "regions"
+
+REGION_SOURCES = [
+    RegionSource(
+        path=REGIONS / "world_countries_ne50m_worldatlas.geojson",
+        level=RegionLevel.COUNTRY,
+        code_field="id",
+        names_csv=REGIONS / "country_names_multilingual_worldcountries.csv",
+        names_key="ccn3",
+        code_column="cca2",
+        make_valid=True,
+    ),
+    RegionSource(
+        path=REGIONS / "us_states_census2017_usatlas.geojson",
+        level=RegionLevel.ADMIN1,
+        country="US",
+        parent_slug="us",
+        slug_prefix="us-",
+        make_valid=True,
+    ),
+    RegionSource(
+        path=REGIONS / "mexico_states_libpysal.geojson",
+        level=RegionLevel.ADMIN1,
+        name_field="NAME",
+        code_field="CODE",
+        name_language="es",
+        country="MX",
+        parent_slug="mx",
+        slug_prefix="mx-",
+        make_valid=True,
+    ),
+]
+
+DEMO_PASSWORD_ENV = "TEJIDO_DEMO_PASSWORD"
+
+
+@transaction.atomic
+def load_categories(path: Path = DEMO / "categories.json") -> int:
+    """Create or update the category tree (parents come before their children)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    by_slug = {category.slug: category for category in Category.objects.all()}
+    for row in rows:
+        category = by_slug.get(row["slug"])
+        fields = {"icon": row["icon"], "colour": row["colour"], "essglobal_uri": row["essglobal_uri"]}
+        if category is None:
+            new = Category(slug=row["slug"], **fields)
+            set_translations(new, "name", row["name"])
+            new.name = row["name"]["en"]
+            new.full_clean(exclude=["path", "depth", "numchild"])
+            parent = by_slug[row["parent"]] if row["parent"] else None
+            category = parent.add_child(instance=new) if parent else Category.add_root(instance=new)
+            by_slug[row["slug"]] = category
+            continue
+        for field, value in fields.items():
+            setattr(category, field, value)
+        set_translations(category, "name", row["name"])
+        category.full_clean(exclude=["path", "depth", "numchild"])
+        category.save()
+    return len(rows)
+
+
+def load_demo_regions(log) -> None:
+    if Region.objects.exists():
+        return
+    for source in REGION_SOURCES:
+        count, repaired = load_regions(source)
+        log(f"{count} regions from {source.path.name}" + (f" ({repaired} repaired)" if repaired else ""))
+
+
+def _hours(value: str) -> time:
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))
+
+
+def build_listing(row: dict, now) -> Listing:
+    """A Listing (not saved) from one demo record; dates are relative to `now`."""
+    address = row["address"]
+    listing = Listing(
+        slug=row["slug"],
+        kind=row["kind"],
+        name=row["name"],
+        original_language=row["original_language"],
+        location=Point(row["lng"], row["lat"], srid=4326) if row["lat"] is not None else None,
+        location_precision=row["location_precision"],
+        street_address=address["street"],
+        locality=address["locality"],
+        admin1=address["admin1"],
+        postal_code=address["postal_code"],
+        country=address["country"],
+        languages=row["languages"],
+        access=row["access"],
+        ownership_model=row["ownership_model"] or "",
+        legal_form=row["legal_form"] or "",
+        member_count=row["member_count"],
+        founded_year=row["founded_year"],
+        status=row["status"],
+        verified_on=(now - timedelta(days=row["verified_days_ago"])).date()
+        if row["verified_days_ago"] is not None
+        else None,
+        last_confirmed_at=now - timedelta(days=row["last_confirmed_days_ago"]),
+    )
+    for field in ("summary", "description", "eligibility_notes", "opening_hours_notes"):
+        set_translations(listing, field, row[field])
+    return listing
+
+
+def build_needs(listing: Listing, rows: list[dict], now) -> list[Need]:
+    needs = []
+    today = now.date()
+    for row in rows:
+        need = Need(
+            listing=listing,
+            kind=row["kind"],
+            original_language=listing.original_language,
+            skills=row["skills"],
+            quantity=row["quantity"],
+            unit=row["unit"],
+            urgency=row["urgency"],
+            starts_on=today + timedelta(days=row["starts_in_days"]),
+            ends_on=today + timedelta(days=row["ends_in_days"])
+            if row["ends_in_days"] is not None
+            else None,
+            status=row["status"],
+            last_confirmed_at=now - timedelta(days=row["last_confirmed_days_ago"]),
+        )
+        set_translations(need, "title", row["title"])
+        set_translations(need, "description", row["description"])
+        need.full_clean(exclude=["listing"])
+        needs.append(need)
+    return needs
+
+
+@transaction.atomic
+def load_listing(row: dict, categories: dict[str, Category], now) -> Listing:
+    listing = services.listing_create(
+        listing=build_listing(row, now),
+        categories=[categories[slug] for slug in row["categories"]],
+    )
+    for position, contact in enumerate(row["contacts"]):
+        item = Contact(listing=listing, position=position, **contact)
+        item.full_clean()
+        item.save()
+    for weekday, opens, closes in row["opening_hours"]:
+        period = OpeningPeriod(listing=listing, weekday=weekday, opens=_hours(opens), closes=_hours(closes))
+        period.full_clean()
+        period.save()
+    for need in build_needs(listing, row["needs"], now):
+        need.save()
+    return listing
+
+
+def load_demo_listings(path: Path = DEMO / "listings.json") -> int:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    existing = set(Listing.objects.values_list("slug", flat=True))
+    categories = {category.slug: category for category in Category.objects.all()}
+    now = timezone.now()
+    created = 0
+    for row in rows:
+        if row["slug"] in existing:
+            continue
+        load_listing(row, categories, now)
+        created += 1
+    return created
+
+
+def ensure_demo_people(password: str) -> list[str]:
+    """Demo accounts: an admin, a moderator, an organizer and a lead of a few listings."""
+    User = get_user_model()
+    moderators, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    organizers, _ = Group.objects.get_or_create(name=ORGANIZERS_GROUP)
+    people = [
+        ("admin", {"is_staff": True, "is_superuser": True}, None),
+        ("moderadora", {"is_staff": True}, moderators),
+        ("organizer", {}, organizers),
+        ("lead", {}, None),
+    ]
+    for username, flags, group in people:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org", **flags}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        if group is not None:
+            user.groups.add(group)
+    lead = User.objects.get(username="lead")
+    if not ListingMembership.objects.filter(user=lead).exists():
+        for listing in Listing.objects.order_by("id")[:5]:
+            ListingMembership.objects.create(listing=listing, user=lead, role=MembershipRole.LEAD)
+    return [username for username, _flags, _group in people]
+
+
+def load_demo(log=print, *, password: str | None = None) -> dict[str, int]:
+    """Everything the demo needs; fast when it is already loaded."""
+    log(f"{load_categories()} categories")
+    load_demo_regions(log)
+    if not Place.objects.exists():
+        load_gazetteer(americas_country_codes() | {"US"}, progress=log)
+    created = load_demo_listings()
+    log(f"{created} demo listings added ({Listing.objects.count()} in all)")
+    people = ensure_demo_people(password) if password else []
+    return {"listings": created, "people": len(people)}

@@ -1,0 +1,19 @@
+from .listing import Contact, Listing, ListingMembership, LocationAccessGrant, OpeningPeriod
+from .moderation import REPORTS_TO_HIDE, AuditEvent, Report
+from .need import Need
+from .taxonomy import Category, Place, Region
+
+__all__ = [
+    "REPORTS_TO_HIDE",
+    "AuditEvent",
+    "Category",
+    "Contact",
+    "Listing",
+    "ListingMembership",
+    "LocationAccessGrant",
+    "Need",
+    "OpeningPeriod",
+    "Place",
+    "Region",
+    "Report",
+]

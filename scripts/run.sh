@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make run`: set up what is missing, start the private database (unless DATABASE_URL is
+# set), migrate, load the demo data (idempotent) and serve Tejido on HOST:PORT with gunicorn
+# in the foreground. Ctrl-C or SIGTERM stops the server and the database it started.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+bash "$ROOT/scripts/setup.sh"
+
+db_started=""
+server=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  if [ -n "$db_started" ]; then bash "$ROOT/scripts/db.sh" stop || true; fi
+  say "stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  [ "$(bash "$ROOT/scripts/db.sh" start)" = started ] && db_started=1
+fi
+
+cd "$ROOT"
+"$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py load_demo
+say "serving Tejido on http://$HOST:$PORT/ (Ctrl-C to stop)"
+"$VENV/bin/gunicorn" tejido.wsgi -c "$ROOT/tejido/gunicorn_conf.py" --bind "$HOST:$PORT" &
+server=$!
+wait "$server"

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs what Tejido needs and is missing: Debian/Ubuntu packages (PostgreSQL with PostGIS,
+# GDAL/GEOS/PROJ, gettext), the virtualenv in .venv/ and the Python dependencies. A second
+# run with nothing changed does nothing and takes about a second.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_MAJOR=${TEJIDO_PG_MAJOR:-15}
+
+# --- System packages --------------------------------------------------------------------------
+pg_bindir_with_postgis() {
+  local dir
+  for dir in /usr/lib/postgresql/"$PG_MAJOR" $(ls -d /usr/lib/postgresql/* 2>/dev/null | sort -rV); do
+    local major=${dir##*/}
+    if [ -x "$dir/bin/initdb" ] && ls /usr/share/postgresql/"$major"/extension/postgis.control >/dev/null 2>&1; then
+      echo "$dir/bin"; return 0
+    fi
+  done
+  return 1
+}
+
+system_missing() {
+  local missing=()
+  pg_bindir_with_postgis >/dev/null || missing+=(postgis)
+  command -v gdalinfo >/dev/null || missing+=(gdal)
+  command -v msgfmt >/dev/null || missing+=(gettext)
+  ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' || missing+=(geos)
+  ldconfig -p 2>/dev/null | grep -q 'libproj\.so' || missing+=(proj)
+  "${PYTHON:-python3.11}" -c 'import venv, ensurepip' 2>/dev/null || missing+=(venv)
+  echo "${missing[*]:-}"
+}
+
+install_system() {
+  local missing; missing=$(system_missing)
+  [ -z "$missing" ] && return 0
+  say "installing system packages (missing: $missing)"
+  command -v apt-get >/dev/null || die "apt-get not found: install PostgreSQL $PG_MAJOR with PostGIS 3, GDAL, gettext and python3-venv by hand."
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null \
+    || die "cannot run apt-get as root (no root, no passwordless sudo). Install: postgresql-$PG_MAJOR-postgis-3 gdal-bin gettext python3-venv"
+  local postgis="postgresql-$PG_MAJOR-postgis-3"
+  if ! apt-cache show "$postgis" >/dev/null 2>&1; then
+    # Distributions without PostgreSQL $PG_MAJOR: take their default PostgreSQL with PostGIS.
+    postgis=postgis
+    say "postgresql-$PG_MAJOR-postgis-3 is not packaged here; using the distribution's PostGIS"
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "$postgis" postgresql-contrib gdal-bin gettext python3-venv acl ca-certificates >/dev/null \
+    || die "apt-get install failed"
+  missing=$(system_missing)
+  [ -z "$missing" ] || die "still missing after apt-get: $missing"
+}
+
+# --- Python -------------------------------------------------------------------------------------
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.11 python3.12 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 12)))'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  die "Python 3.11 or 3.12 is needed"
+}
+
+install_python() {
+  if [ ! -x "$PY" ]; then
+    local python; python=$(find_python)
+    say "creating the virtualenv in .venv/ with $python"
+    "$python" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.tejido-deps" want
+  want=$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python dependencies into .venv/"
+    "$PY" -m pip install -q --upgrade pip >/dev/null
+    "$PY" -m pip install -q -e "$ROOT[dev]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+# --- Translations ------------------------------------------------------------------------------
+compile_messages() {
+  local po mo stale=0
+  for po in "$ROOT"/locale/*/LC_MESSAGES/django.po; do
+    [ -f "$po" ] || continue
+    mo=${po%.po}.mo
+    if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then stale=1; fi
+  done
+  if [ "$stale" -eq 1 ]; then
+    say "compiling translations"
+    (cd "$ROOT" && "$PY" manage.py compilemessages --ignore=.venv -v 0)
+  fi
+}
+
+install_system
+install_python
+compile_messages

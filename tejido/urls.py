@@ -1,0 +1,16 @@
+"""Top-level URLs: pages under a language prefix (/es/, /pt/, /fr/, /en/), the API and the
+admin without one."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("directory.urls")),
+    prefix_default_language=True,
+)
