@@ -6,7 +6,7 @@ import math
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
-from django.db.models import Func
+from django.db.models import FloatField, Func
 from django.utils.translation import gettext_lazy as _
 
 SRID = 4326
@@ -80,3 +80,66 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     if isinstance(geom, Polygon):
         return MultiPolygon(geom, srid=geom.srid)
     return geom
+
+
+class AsGeography(Func):
+    """`geom::geography`: distances in metres on the sphere. Written the same way in the
+    query and in the index (`listing_public_geog_gist`), so PostgreSQL matches the two;
+    Django's `Cast(..., GeographyField())` adds a type modifier and would not."""
+
+    template = "(%(expressions)s)::geography"
+    arity = 1
+
+    def __init__(self, expression, **extra):
+        extra.setdefault("output_field", gis_models.GeometryField(srid=SRID, geography=True))
+        super().__init__(expression, **extra)
+
+
+class X(Func):
+    """Longitude of a point, as a float."""
+
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class Y(Func):
+    """Latitude of a point, as a float."""
+
+    function = "ST_Y"
+    output_field = FloatField()
+
+
+def area_from_geojson(value: dict) -> MultiPolygon:
+    """A GeoJSON Polygon or MultiPolygon built with GEOS (never parsed by GDAL); raises
+    ValueError naming the problem when the structure is not a polygonal geometry."""
+    kind, coordinates = value.get("type"), value.get("coordinates")
+    if kind == "Polygon":
+        polygons = [coordinates]
+    elif kind == "MultiPolygon" and isinstance(coordinates, list):
+        polygons = coordinates
+    else:
+        raise ValueError("a GeoJSON Polygon or MultiPolygon is needed")
+    if not polygons or len(polygons) > 1000:
+        raise ValueError("between 1 and 1000 polygons are needed")
+    built = []
+    for rings in polygons:
+        if not isinstance(rings, list) or not rings:
+            raise ValueError("a polygon is a list of rings")
+        linear = []
+        for ring in rings:
+            if not isinstance(ring, list) or not 4 <= len(ring) <= 100_000:
+                raise ValueError("a ring needs 4 or more positions")
+            positions = []
+            for position in ring:
+                if (
+                    not isinstance(position, list)
+                    or len(position) not in (2, 3)
+                    or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)
+                ):
+                    raise ValueError("a position is [longitude, latitude]")
+                positions.append((float(position[0]), float(position[1])))
+            if positions[0] != positions[-1]:
+                raise ValueError("a ring must end where it starts")
+            linear.append(positions)
+        built.append(Polygon(*linear, srid=SRID))
+    return MultiPolygon(built, srid=SRID)

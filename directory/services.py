@@ -5,20 +5,32 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from timezonefinder import TimezoneFinder
 
-from .choices import AuditAction, LocationPrecision, MembershipRole, RegionLevel
+from .choices import (
+    AuditAction,
+    ListingStatus,
+    LocationPrecision,
+    MembershipRole,
+    NeedStatus,
+    RegionLevel,
+)
 from .models import (
     REPORTS_TO_HIDE,
     AuditEvent,
+    Contact,
     Listing,
     ListingMembership,
+    Need,
+    OpeningPeriod,
     Region,
     Report,
 )
+from . import stats
 from .privacy import public_point
 
 #: Levels a hidden listing is listed under (from its true point): nothing finer.
@@ -71,14 +83,17 @@ def listing_refresh_derived(listing: Listing) -> None:
 
 
 @transaction.atomic
-def listing_create(*, listing: Listing, categories=(), by=None) -> Listing:
-    """Validate and store a new listing; its creator (if any) becomes its lead."""
+def listing_create(*, listing: Listing, categories=(), by=None, extra: dict | None = None) -> Listing:
+    """Validate and store a new listing (with contacts and opening hours from `extra`); its
+    creator (if any) becomes its lead."""
     if not listing.slug:
         listing.slug = unique_slug(f"{listing.name} {listing.locality}".strip())
     listing.full_clean()
     listing.save()
     listing.categories.set(categories)
+    _replace_contacts_and_hours(listing, extra or {})
     listing_refresh_derived(listing)
+    stats.changed()
     if by is not None:
         ListingMembership.objects.create(listing=listing, user=by, role=MembershipRole.LEAD)
     return listing
@@ -107,6 +122,7 @@ def report_create(*, report: Report) -> Report:
         listing.hidden_by_reports = True
         listing.save(update_fields=["hidden_by_reports"])
         audit(AuditAction.LISTING_HIDDEN_BY_REPORTS, listing=listing, open_reports=open_reports)
+        stats.changed()
     return report
 
 
@@ -115,3 +131,135 @@ def listing_confirm(*, listing: Listing) -> None:
     listing.last_confirmed_at = timezone.now()
     listing.save(update_fields=["last_confirmed_at"])
 
+
+
+# --- Writes from the API and the pages -----------------------------------------------------
+
+LISTING_FIELDS = (
+    "kind", "name", "original_language", "location", "location_precision", "service_area",
+    "languages", "access", "ownership_model", "legal_form", "member_count", "founded_year",
+)
+LISTING_TRANSLATED = ("summary", "description", "eligibility_notes", "opening_hours_notes")
+ADDRESS_FIELDS = {
+    "street": "street_address",
+    "locality": "locality",
+    "admin1": "admin1",
+    "postal_code": "postal_code",
+    "country": "country",
+}
+NEED_FIELDS = (
+    "kind", "original_language", "skills", "quantity", "unit", "urgency", "starts_on",
+    "ends_on", "status",
+)
+
+
+def _merge_translations(obj, field: str, texts: dict[str, str]) -> None:
+    """Set the languages given; the others keep their text ("" clears one)."""
+    for code, text in texts.items():
+        setattr(obj, f"{field}_{code}", text)
+
+
+def _apply_listing_data(listing: Listing, data: dict) -> None:
+    for name in LISTING_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(listing, name, "" if value is None and name in ("ownership_model", "legal_form") else value)
+    for name in LISTING_TRANSLATED:
+        if name in data:
+            _merge_translations(listing, name, data[name])
+    for key, name in ADDRESS_FIELDS.items():
+        if key in data.get("address", {}):
+            setattr(listing, name, data["address"][key])
+
+
+def _replace_contacts_and_hours(listing: Listing, data: dict) -> None:
+    if "contacts" in data:
+        listing.contacts.all().delete()
+        for position, item in enumerate(data["contacts"]):
+            contact = Contact(listing=listing, position=position, **item)
+            try:
+                contact.full_clean()
+            except ValidationError as error:
+                raise ValidationError({f"contacts.{position}.{k}": v for k, v in error.message_dict.items()}) from error
+            contact.save()
+    if "opening_hours" in data:
+        listing.opening_periods.all().delete()
+        OpeningPeriod.objects.bulk_create(
+            OpeningPeriod(listing=listing, **item) for item in data["opening_hours"]
+        )
+
+
+@transaction.atomic
+def listing_submit(*, by, data: dict) -> Listing:
+    """A signed-in person proposes a listing: it waits for a moderator (status pending),
+    and its author becomes its lead."""
+    listing = Listing(status=ListingStatus.PENDING)
+    _apply_listing_data(listing, data)
+    listing._history_user = by
+    return listing_create(listing=listing, categories=data.get("categories", ()), by=by, extra=data)
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, by, data: dict) -> Listing:
+    """A lead, editor or moderator changes a listing; the history records who."""
+    before = (listing.location, listing.location_precision)
+    _apply_listing_data(listing, data)
+    listing.full_clean()
+    listing._history_user = by
+    listing.save()
+    if "categories" in data:
+        listing.categories.set(data["categories"])
+    _replace_contacts_and_hours(listing, data)
+    if (listing.location, listing.location_precision) != before:
+        listing_refresh_derived(listing)
+    stats.changed()
+    return listing
+
+
+@transaction.atomic
+def listing_archive(*, listing: Listing, by) -> None:
+    """Deleting a listing archives it: off every public surface, history kept."""
+    listing.status = ListingStatus.ARCHIVED
+    listing._history_user = by
+    listing.save(update_fields=["status", "updated_at"])
+    audit(AuditAction.LISTING_ARCHIVED, actor=by, listing=listing)
+    stats.changed()
+
+
+def _apply_need_data(need: Need, data: dict) -> None:
+    for name in NEED_FIELDS:
+        if name in data:
+            setattr(need, name, data[name])
+    for name in ("title", "description"):
+        if name in data:
+            _merge_translations(need, name, data[name])
+
+
+@transaction.atomic
+def need_create(*, listing: Listing, by, data: dict) -> Need:
+    need = Need(listing=listing)
+    _apply_need_data(need, data)
+    need.full_clean()
+    need._history_user = by
+    need.save()
+    stats.changed()
+    return need
+
+
+@transaction.atomic
+def need_update(*, need: Need, by, data: dict) -> Need:
+    _apply_need_data(need, data)
+    need.full_clean()
+    need._history_user = by
+    need.save()
+    stats.changed()
+    return need
+
+
+@transaction.atomic
+def need_close(*, need: Need, by) -> None:
+    """Deleting a need closes it; its history stays."""
+    need.status = NeedStatus.CLOSED
+    need._history_user = by
+    need.save(update_fields=["status", "updated_at"])
+    stats.changed()

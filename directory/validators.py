@@ -1,5 +1,7 @@
 """Validators for listing and need content."""
 
+import re
+
 import langcodes
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -10,6 +12,8 @@ from .choices import AccessFact
 
 MAX_LANGUAGES = 20
 MAX_SKILLS = 20
+#: A skill tag: lower-case letters, digits and hyphens (e.g. spanish-english-interpreting).
+TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,49}$"
 
 
 def validate_language_codes(codes: list[str]) -> None:
@@ -47,9 +51,9 @@ def validate_skills(values: list[str]) -> None:
             _("At most %(max)d skills."), code="too_many", params={"max": MAX_SKILLS}
         )
     for value in values:
-        if not value or value != value.strip().lower() or "," in value:
+        if not re.match(TAG_PATTERN, value):
             raise ValidationError(
-                _("“%(value)s” is not a skill tag (lower-case words, no commas)."),
+                _("“%(value)s” is not a skill tag (lower-case letters, digits and hyphens)."),
                 code="skill",
                 params={"value": value},
             )

@@ -4,9 +4,11 @@ them (contacts, opening hours, leads and editors)."""
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -24,7 +26,8 @@ from ..choices import (
     Visibility,
 )
 from ..freshness import freshness
-from ..geo import SRID, GridCellCentre, validate_area, validate_point
+from ..geo import SRID, AsGeography, GridCellCentre, validate_area, validate_point
+from ..search import Unaccent, document_expression
 from ..privacy import CELLS_PER_DEGREE
 from ..validators import (
     normalize_contact_value,
@@ -156,7 +159,15 @@ class Listing(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="directory.ListingMembership", related_name="listings"
     )
-    history = HistoricalRecords(m2m_fields=[categories], excluded_fields=["public_point"])
+    search_document = models.GeneratedField(
+        expression=document_expression(names=("name",), content={"summary": "B", "description": "C"}),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(
+        m2m_fields=[categories], excluded_fields=["public_point", "search_document"]
+    )
 
     objects = ListingQuerySet.as_manager()
 
@@ -166,6 +177,10 @@ class Listing(models.Model):
         ordering = ["name", "id"]
         indexes = [
             GistIndex(fields=["public_point"], name="listing_public_point_gist"),
+            # Radius filters and nearest-first order run on geography (metres on the sphere).
+            GistIndex(AsGeography("public_point"), name="listing_public_geog_gist"),
+            GinIndex(fields=["search_document"], name="listing_search_gin"),
+            GinIndex(OpClass(Lower(Unaccent("name")), name="gin_trgm_ops"), name="listing_name_trgm"),
             GinIndex(fields=["languages"], name="listing_languages_gin"),
             GinIndex(fields=["access"], name="listing_access_gin"),
             models.Index(fields=["status", "kind"], name="listing_status_kind"),

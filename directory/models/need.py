@@ -3,6 +3,7 @@
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from ..choices import ContentLanguage, NeedKind, NeedStatus, Urgency
 from ..freshness import freshness
+from ..search import document_expression
 from ..validators import validate_no_nul, validate_skills
 
 #: Order of urgency, for sorting most urgent first.
@@ -71,7 +73,13 @@ class Need(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["urgency_rank"])
+    search_document = models.GeneratedField(
+        expression=document_expression(content={"title": "A", "description": "C"}),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(excluded_fields=["urgency_rank", "search_document"])
     objects = NeedQuerySet.as_manager()
 
     class Meta:
@@ -82,6 +90,7 @@ class Need(models.Model):
             models.Index(fields=["status", "kind"], name="need_status_kind"),
             models.Index(fields=["ends_on"], name="need_ends_on"),
             GinIndex(fields=["skills"], name="need_skills_gin"),
+            GinIndex(fields=["search_document"], name="need_search_gin"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=NeedKind.values), name="need_kind_valid"),

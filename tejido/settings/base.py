@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -96,6 +97,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -155,6 +160,65 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 # opens with GDAL only files it ships or an operator names (region loading); geometries
 # from users are parsed by GEOS, never by GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- API -------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer", "api.renderers.GeoJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttles.AnonThrottle",
+        "api.throttles.UserThrottle",
+        "api.throttles.WriteThrottle",
+        "api.throttles.ProximityThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_ANON", default="120/min"),
+        "user": env("THROTTLE_USER", default="600/min"),
+        "writes": env("THROTTLE_WRITES", default="30/min"),
+        "proximity": env("THROTTLE_PROXIMITY", default="60/min"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": "format",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tejido API",
+    "DESCRIPTION": (
+        "Open directory of co-operatives, mutual-aid programs and community projects in the "
+        "Americas. Public locations only: see the privacy notes of each field."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ListingKindEnum": "directory.choices.ListingKind",
+        "NeedKindEnum": "directory.choices.NeedKind",
+        "ContactKindEnum": "directory.choices.ContactKind",
+        "PlaceKindEnum": "directory.choices.PlaceKind",
+        "ListingStatusEnum": "directory.choices.ListingStatus",
+        "NeedStatusEnum": "directory.choices.NeedStatus",
+        "ReportStatusEnum": "directory.choices.ReportStatus",
+        "PointTypeEnum": [("Point", "Point")],
+        "FeatureTypeEnum": [("Feature", "Feature")],
+        "FeatureCollectionTypeEnum": [("FeatureCollection", "FeatureCollection")],
+    },
+}
+#: "on_commit": region statistics refresh after each change (small databases, development);
+#: "scheduled": changes mark them, `manage.py refresh_region_stats --if-changed` refreshes.
+REGION_STATS_REFRESH = env("REGION_STATS_REFRESH", default="on_commit")
+
+#: Proxies in front of the app that may set X-Forwarded-For (throttling identifies clients).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,70 @@
+"""One error shape for the whole API: `{"errors": {"<field>": ["<message>", ...]}}`.
+
+Errors that belong to no field use the key `detail`; nested fields are joined with dots
+(`contacts.0.value`). No input produces a 500: a database that is down gives a 503.
+"""
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, OperationalError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .parsers import PayloadTooLarge
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+
+
+def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF error details as {"dotted.field": [messages]}."""
+    if isinstance(detail, dict):
+        errors: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "detail" if key == "non_field_errors" and not prefix else str(key)
+            errors.update(flatten(value, f"{prefix}.{name}" if prefix else name))
+        return errors
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "detail": [str(item) for item in detail]}
+        errors = {}
+        for index, item in enumerate(detail):
+            errors.update(flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return errors
+    return {prefix or "detail": [str(detail)]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, OperationalError):
+        exc = ServiceUnavailable(_("The database is unavailable; try again in a moment."))
+    elif isinstance(exc, IntegrityError | DataError):
+        # A value PostgreSQL's constraints refused (a race on a unique slug...): the input.
+        exc = exceptions.ValidationError({"detail": [_("The request could not be stored.")]})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = {"errors": flatten(response.data)}
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = "5"
+    return response
+
+
+def unknown_parameters(names) -> Response:
+    return Response(
+        {"errors": {name: [_("Unknown parameter.")] for name in sorted(names)}},
+        status=status.HTTP_400_BAD_REQUEST,
+    )

@@ -1,0 +1,94 @@
+"""Form fields of the API's query parameters: strict, and naming what is wrong."""
+
+import math
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory.validators import TAG_PATTERN
+
+
+class CSVMultipleChoiceField(forms.MultipleChoiceField):
+    """Accepts a repeated parameter, a comma list, or both (`kind=a&kind=b,c`)."""
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        return [part.strip() for item in values for part in item.split(",") if part.strip()]
+
+
+class StrictBooleanField(forms.ChoiceField):
+    """`true` or `false`, nothing else (an unknown value is an error, not "no filter")."""
+
+    def __init__(self, **kwargs):
+        kwargs["choices"] = [("true", "true"), ("false", "false")]
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return {"true": True, "false": False}.get(value)
+
+
+class FiniteFloatField(forms.FloatField):
+    """A float that is a number (no NaN or infinity), within bounds."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not math.isfinite(value):
+            raise forms.ValidationError(_("Enter a finite number."), code="invalid")
+        return value
+
+
+class BBoxField(forms.CharField):
+    """`minLng,minLat,maxLng,maxLat` in WGS84 degrees."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        parts = value.split(",")
+        if len(parts) != 4:
+            raise forms.ValidationError(
+                _("Give four numbers: minLng,minLat,maxLng,maxLat."), code="bbox_format"
+            )
+        try:
+            min_x, min_y, max_x, max_y = (float(part) for part in parts)
+        except ValueError as error:
+            raise forms.ValidationError(
+                _("Give four numbers: minLng,minLat,maxLng,maxLat."), code="bbox_format"
+            ) from error
+        if not all(math.isfinite(n) for n in (min_x, min_y, max_x, max_y)):
+            raise forms.ValidationError(_("The box must be made of finite numbers."), code="bbox")
+        if not (-180 <= min_x <= 180 and -180 <= max_x <= 180):
+            raise forms.ValidationError(
+                _("Longitudes must be within -180..180."), code="bbox_longitude"
+            )
+        if not (-90 <= min_y <= 90 and -90 <= max_y <= 90):
+            raise forms.ValidationError(_("Latitudes must be within -90..90."), code="bbox_latitude")
+        if min_x >= max_x or min_y >= max_y:
+            raise forms.ValidationError(
+                _("The minimum must be smaller than the maximum (minLng,minLat,maxLng,maxLat)."),
+                code="bbox_order",
+            )
+        return (min_x, min_y, max_x, max_y)
+
+
+
+class TagListField(forms.Field):
+    """Free tags (skills): repeated parameters and/or comma lists of lower-case words."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        for tag in value:
+            if not re.match(TAG_PATTERN, tag):
+                raise forms.ValidationError(
+                    _("“%(tag)s” is not a tag (lower-case letters, digits and hyphens)."),
+                    code="tag",
+                    params={"tag": tag[:60]},
+                )

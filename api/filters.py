@@ -1,0 +1,169 @@
+"""Query parameters of the list endpoints (DESIGN.md §3), validated by django-filter.
+
+The FilterSets here validate and describe parameters (drf-spectacular documents them from
+these classes); the queries themselves are built by `directory.selectors`. Every bad value
+gets a 400 naming the parameter.
+"""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from directory.choices import AccessFact, ListingKind, NeedKind, Urgency
+from directory.models import Category, Listing, Need, Region
+from directory.selectors import NEED_ORDERINGS, ORDERINGS
+from directory.validators import TAG_PATTERN, validate_language_codes
+
+from drf_spectacular.utils import extend_schema_field
+
+from .fields import (
+    BBoxField,
+    CSVMultipleChoiceField,
+    FiniteFloatField,
+    StrictBooleanField,
+    TagListField,
+)
+
+MAX_RADIUS_KM = 500
+DEFAULT_RADIUS_KM = 25
+
+
+class CSVMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    field_class = CSVMultipleChoiceField
+
+
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        super().__init__(*args, **kwargs)
+
+
+class FloatFilter(django_filters.NumberFilter):
+    field_class = FiniteFloatField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class BBoxFilter(django_filters.CharFilter):
+    field_class = BBoxField
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN, "maxLength": 50}}
+)
+class TagFilter(django_filters.Filter):
+    field_class = TagListField
+
+
+class PlaceForm(forms.Form):
+    """Cross-parameter rules of the spatial filters and lookups of slugs."""
+
+    def clean(self):
+        data = super().clean()
+        lat, lng = data.get("lat"), data.get("lng")
+        for name, present, other in (("lat", lat, lng), ("lng", lng, lat)):
+            if present is not None and other is None and name not in self.errors:
+                missing = "lng" if name == "lat" else "lat"
+                if missing not in self.errors:
+                    self.add_error(missing, _("Give lat and lng together."))
+        if data.get("radius_km") is not None and (lat is None or lng is None):
+            if "lat" not in self.errors and "lng" not in self.errors:
+                self.add_error("radius_km", _("radius_km needs lat and lng."))
+        if data.get("ordering") == "distance" and (lat is None or lng is None):
+            if "lat" not in self.errors and "lng" not in self.errors:
+                self.add_error("ordering", _("Ordering by distance needs lat and lng."))
+        for name, model in (("region", Region), ("category", Category)):
+            slug = data.get(name)
+            if slug:
+                found = model.objects.filter(slug=slug).first()
+                if found is None:
+                    self.add_error(name, _("There is no %(name)s “%(slug)s”.") % {"name": name, "slug": slug})
+                else:
+                    data[name] = found
+        return data
+
+
+class SpatialFilterSet(django_filters.FilterSet):
+    lat = FloatFilter(
+        min_value=-90, max_value=90, label=_("Latitude of the reference point (WGS84, with lng)")
+    )
+    lng = FloatFilter(
+        min_value=-180, max_value=180, label=_("Longitude of the reference point (WGS84, with lat)")
+    )
+    radius_km = FloatFilter(
+        min_value=0.001,
+        max_value=MAX_RADIUS_KM,
+        label=_("Search radius around lat/lng in km (default 25, max 500)"),
+    )
+    bbox = BBoxFilter(label=_("Bounding box: minLng,minLat,maxLng,maxLat"))
+    q = django_filters.CharFilter(
+        max_length=200, label=_("Words to search for, in any language (typos tolerated in names)")
+    )
+    language = django_filters.CharFilter(
+        max_length=16,
+        validators=[lambda code: validate_language_codes([code])],
+        label=_("A language spoken (ISO 639 code, e.g. es, ht, nah)"),
+    )
+    region = django_filters.CharFilter(max_length=120, label=_("Region slug (e.g. mx-oaxaca)"))
+
+
+class ListingFilterSet(SpatialFilterSet):
+    kind = CSVMultipleChoiceFilter(
+        choices=ListingKind.choices, label=_("Kind of listing (repeat or comma-separate)")
+    )
+    category = django_filters.CharFilter(
+        max_length=80, label=_("Category slug; includes its sub-categories")
+    )
+    need = django_filters.ChoiceFilter(
+        choices=NeedKind.choices, label=_("Has an open need of this kind")
+    )
+    access = CSVMultipleChoiceFilter(
+        choices=AccessFact.choices, label=_("Access facts that must all hold (repeatable)")
+    )
+    country = django_filters.ChoiceFilter(
+        choices=list(countries), label=_("Country (ISO 3166-1 alpha-2, upper case)")
+    )
+    open_now = StrictBooleanFilter(label=_("Open now, in the listing's time zone"))
+    verified = StrictBooleanFilter(label=_("Only listings verified by a moderator"))
+    confirmed_within_days = IntegerFilter(
+        min_value=1,
+        max_value=3650,
+        label=_("Confirmed as current within this many days"),
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        label=_("Changed since this time (ISO 8601)")
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(value, value) for value in ORDERINGS],
+        label=_("Order: distance (default with lat/lng), name (default), -updated_at, -created_at"),
+    )
+
+    class Meta:
+        model = Listing
+        form = PlaceForm
+        fields: list[str] = []
+
+
+class NeedFilterSet(SpatialFilterSet):
+    kind = CSVMultipleChoiceFilter(
+        choices=NeedKind.choices, label=_("Kind of need (repeat or comma-separate)")
+    )
+    skill = TagFilter(label=_("Skill tag; any of those given (repeat or comma-separate)"))
+    urgency = CSVMultipleChoiceFilter(
+        choices=Urgency.choices, label=_("Urgency (repeat or comma-separate)")
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(value, value) for value in NEED_ORDERINGS],
+        label=_("Order: distance (default with lat/lng), -urgency (default), -created_at, ends_on"),
+    )
+
+    class Meta:
+        model = Need
+        form = PlaceForm
+        fields: list[str] = []
+

@@ -1,0 +1,92 @@
+"""`limit` / `offset` pagination (DESIGN.md §3): default 50, at most 500; a value out of
+range is an error, not silently clamped. The response is `{count, next, previous, results}`,
+or a GeoJSON FeatureCollection with the same keys as foreign members."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_OFFSET = 10_000
+
+
+class PageForm(forms.Form):
+    limit = forms.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
+    offset = forms.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False)
+
+
+class LimitOffset(LimitOffsetPagination):
+    default_limit = DEFAULT_LIMIT
+    max_limit = MAX_LIMIT
+
+    def window(self, request) -> tuple[int, int]:
+        """Validated (limit, offset) of the request."""
+        form = PageForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        self.request = request
+        self.limit = form.cleaned_data["limit"] or self.default_limit
+        self.offset = form.cleaned_data["offset"] or 0
+        return self.limit, self.offset
+
+    def paginate_queryset(self, queryset, request, view=None):
+        limit, offset = self.window(request)
+        self.count = self.get_count(queryset)
+        if self.count == 0 or offset > self.count:
+            return []
+        return list(queryset[offset : offset + limit])
+
+    def links(self) -> tuple[str | None, str | None]:
+        url = self.request.build_absolute_uri()
+        next_offset = self.offset + self.limit
+        following = None
+        if next_offset < self.count and next_offset <= MAX_OFFSET:
+            following = replace_query_param(url, self.offset_query_param, next_offset)
+            following = replace_query_param(following, self.limit_query_param, self.limit)
+        previous = None
+        if self.offset > 0:
+            previous_offset = max(self.offset - self.limit, 0)
+            previous = (
+                remove_query_param(url, self.offset_query_param)
+                if previous_offset == 0
+                else replace_query_param(url, self.offset_query_param, previous_offset)
+            )
+        return following, previous
+
+    def body(self, results: list, *, geojson: bool = False) -> dict:
+        following, previous = self.links()
+        if geojson:
+            return {
+                "type": "FeatureCollection",
+                "count": self.count,
+                "next": following,
+                "previous": previous,
+                "features": results,
+            }
+        return {"count": self.count, "next": following, "previous": previous, "results": results}
+
+    def get_paginated_response(self, data):
+        from rest_framework.response import Response
+
+        return Response(self.body(data))
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "limit",
+                "required": False,
+                "in": "query",
+                "description": str(_("Number of results per page (default 50, at most 500).")),
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            },
+            {
+                "name": "offset",
+                "required": False,
+                "in": "query",
+                "description": str(_("Index of the first result (at most 10,000).")),
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+            },
+        ]

@@ -1,0 +1,212 @@
+"""API v1 views (DESIGN.md §3). Lists take the lean path: DRF and django-filter validate,
+`directory.selectors` builds the query, `api.rows` shapes plain rows, orjson renders."""
+
+from django.contrib.gis.geos import Point
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from directory import selectors, services
+from directory.geo import SRID
+from directory.models import Listing, Need
+
+from . import detail, schema
+from .errors import unknown_parameters
+from .filters import DEFAULT_RADIUS_KM, ListingFilterSet, NeedFilterSet
+from .pagination import LimitOffset
+from .permissions import ListingPermission, NeedPermission
+from .rows import ListingRows, NeedRows
+from .serializers import ListingWriteSerializer, NeedWriteSerializer
+
+COMMON_PARAMETERS = {"limit", "offset", "format"}
+
+
+def wants_geojson(request) -> bool:
+    return getattr(request.accepted_renderer, "format", "json") == "geojson"
+
+
+def validated_filters(request, filterset_class) -> dict:
+    """Validate the query string against a FilterSet; unknown parameters are errors."""
+    unknown = set(request.query_params) - set(filterset_class.base_filters) - COMMON_PARAMETERS
+    if unknown:
+        raise UnknownParameters(unknown)
+    filterset = filterset_class(data=request.query_params, request=request)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    data = filterset.form.cleaned_data
+    lat, lng = data.get("lat"), data.get("lng")
+    data["point"] = Point(lng, lat, srid=SRID) if lat is not None and lng is not None else None
+    if data.get("radius_km") is None:
+        data["radius_km"] = DEFAULT_RADIUS_KM
+    return data
+
+
+class UnknownParameters(Exception):
+    def __init__(self, names):
+        self.names = names
+
+
+class LeanListMixin:
+    """A paginated list built from rows; JSON or a GeoJSON FeatureCollection."""
+
+    pagination_class = LimitOffset
+    filter_backends = [DjangoFilterBackend]
+
+    def lean_list(self, request, queryset, rows_for, builder) -> Response:
+        paginator = LimitOffset()
+        limit, offset = paginator.window(request)
+        paginator.count = queryset.count()
+        page = list(rows_for(queryset)[offset : offset + limit]) if offset < paginator.count else []
+        if wants_geojson(request):
+            return Response(paginator.body(builder.features(page), geojson=True))
+        return Response(paginator.body(builder.json(page)))
+
+    def handle_exception(self, exc):
+        if isinstance(exc, UnknownParameters):
+            return unknown_parameters(exc.names)
+        return super().handle_exception(exc)
+
+
+@schema.listing_viewset
+class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
+    """Co-operatives, mutual-aid programs and community projects."""
+
+    queryset = Listing.objects.all()
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    filterset_class = ListingFilterSet
+    permission_classes = [ListingPermission]
+
+    def list(self, request):
+        data = validated_filters(request, ListingFilterSet)
+        query = selectors.ListingQuery(
+            kinds=tuple(data.get("kind") or ()),
+            category=data.get("category") or None,
+            need=data.get("need") or "",
+            language=data.get("language") or "",
+            access=tuple(data.get("access") or ()),
+            country=data.get("country") or "",
+            region=data.get("region") or None,
+            q=(data.get("q") or "").strip(),
+            open_now=bool(data.get("open_now")),
+            verified=bool(data.get("verified")),
+            confirmed_within_days=data.get("confirmed_within_days"),
+            updated_since=data.get("updated_since"),
+            point=data["point"],
+            radius_km=data["radius_km"],
+            bbox=data.get("bbox"),
+            ordering=data.get("ordering") or "",
+        )
+        with_distance = query.point is not None
+        return self.lean_list(
+            request,
+            selectors.public_listings(query),
+            lambda qs: selectors.public_listing_rows(qs, with_distance=with_distance),
+            ListingRows(request, with_distance=with_distance),
+        )
+
+    def retrieve(self, request, slug=None):
+        listing = detail.visible_listing(request.user, slug)
+        return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
+
+    def create(self, request):
+        serializer = ListingWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        listing = services.listing_submit(by=request.user, data=serializer.validated_data)
+        return Response(
+            detail.listing_detail(request, listing, geojson=wants_geojson(request)),
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update(self, request, slug=None, partial=False):
+        listing = detail.visible_listing(request.user, slug)
+        self.check_object_permissions(request, listing)
+        serializer = ListingWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        listing = services.listing_update(listing=listing, by=request.user, data=serializer.validated_data)
+        return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
+
+    def partial_update(self, request, slug=None):
+        return self.update(request, slug, partial=True)
+
+    def destroy(self, request, slug=None):
+        listing = detail.visible_listing(request.user, slug)
+        self.check_object_permissions(request, listing)
+        services.listing_archive(listing=listing, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get", "post"], url_path="needs", permission_classes=[NeedPermission])
+    def needs(self, request, slug=None):
+        listing = detail.visible_listing(request.user, slug)
+        if request.method == "POST":
+            if not request.user.has_perm("directory.add_need", listing):
+                self.permission_denied(request)
+            serializer = NeedWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            need = services.need_create(listing=listing, by=request.user, data=serializer.validated_data)
+            return Response(
+                detail.need_detail(request, need, geojson=wants_geojson(request)),
+                status=status.HTTP_201_CREATED,
+            )
+        return NeedViewSet.list_needs(self, request, listing=listing)
+
+
+@schema.need_viewset
+class NeedViewSet(
+    LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Open needs of public listings: volunteers, skills, money, food, supplies, space..."""
+
+    queryset = Need.objects.all()
+    lookup_value_regex = "[0-9]{1,18}"
+    filterset_class = NeedFilterSet
+    permission_classes = [NeedPermission]
+
+    def list(self, request):
+        return self.list_needs(request)
+
+    def list_needs(self, request, listing=None):
+        data = validated_filters(request, NeedFilterSet)
+        query = selectors.NeedQuery(
+            kinds=tuple(data.get("kind") or ()),
+            skills=tuple(data.get("skill") or ()),
+            urgencies=tuple(data.get("urgency") or ()),
+            q=(data.get("q") or "").strip(),
+            language=data.get("language") or "",
+            region=data.get("region") or None,
+            listing=listing,
+            point=data["point"],
+            radius_km=data["radius_km"],
+            bbox=data.get("bbox"),
+            ordering=data.get("ordering") or "",
+        )
+        with_distance = query.point is not None
+        return self.lean_list(
+            request,
+            selectors.public_needs(query),
+            lambda qs: selectors.public_need_rows(qs, with_distance=with_distance),
+            NeedRows(request, with_distance=with_distance),
+        )
+
+    def get_object(self):
+        need = get_object_or_404(Need.objects.select_related("listing"), pk=self.kwargs["pk"])
+        if not detail.can_see_need(self.request.user, need):
+            raise NotFound()
+        self.check_object_permissions(self.request, need)
+        return need
+
+    def retrieve(self, request, pk=None):
+        return Response(detail.need_detail(request, self.get_object(), geojson=wants_geojson(request)))
+
+    def partial_update(self, request, pk=None):
+        need = self.get_object()
+        serializer = NeedWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        need = services.need_update(need=need, by=request.user, data=serializer.validated_data)
+        return Response(detail.need_detail(request, need, geojson=wants_geojson(request)))
+
+    def perform_destroy(self, instance):
+        services.need_close(need=instance, by=self.request.user)

@@ -1,0 +1,85 @@
+"""Region statistics from the materialized view `directory_region_stats` (migration 0005)."""
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from .models import Region
+
+
+def refresh() -> None:
+    """Recompute every region's counts (concurrently: reads go on meanwhile)."""
+    with connection.cursor() as cursor:
+        cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY directory_region_stats")
+        cursor.execute(
+            "UPDATE directory_region_stats_state SET dirty = false, refreshed_at = now()"
+        )
+
+
+def changed() -> None:
+    """A public count may have changed: refresh after commit, or mark the view for the next
+    `manage.py refresh_region_stats` (REGION_STATS_REFRESH = "on_commit" | "scheduled")."""
+    if settings.REGION_STATS_REFRESH == "on_commit":
+        transaction.on_commit(refresh)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE directory_region_stats_state SET dirty = true WHERE NOT dirty")
+
+
+def refresh_if_dirty() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT dirty FROM directory_region_stats_state")
+        (dirty,) = cursor.fetchone()
+    if dirty:
+        refresh()
+    return dirty
+
+
+def _counts(rows, region_id: int) -> dict:
+    by = {"kind": {}, "category": {}, "need_kind": {}}
+    for rid, dimension, key, n in rows:
+        if rid == region_id:
+            by[dimension][key] = n
+    return by
+
+
+def region_stats(region: Region) -> dict:
+    """Counts of a region and of each of its sub-regions (three small queries)."""
+    children = list(
+        Region.objects.filter(parent=region).order_by("slug").only(
+            "id", "slug", *(f"name_{code}" for code in ("es", "pt", "fr", "en"))
+        )
+    )
+    ids = [region.pk, *(child.pk for child in children)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT region_id, dimension, key, n FROM directory_region_stats WHERE region_id = ANY(%s)",
+            [ids],
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SELECT refreshed_at FROM directory_region_stats_state")
+        (refreshed_at,) = cursor.fetchone()
+    own = _counts(rows, region.pk)
+    return {
+        "region": region.slug,
+        "listings": {
+            "total": sum(own["kind"].values()),
+            "by_kind": own["kind"],
+            "by_category": own["category"],
+        },
+        "open_needs": {"total": sum(own["need_kind"].values()), "by_kind": own["need_kind"]},
+        "sub_regions": [_sub_region(child, _counts(rows, child.pk)) for child in children],
+        "refreshed_at": refreshed_at,
+    }
+
+
+def _sub_region(region: Region, counts: dict) -> dict:
+    return {
+        "slug": region.slug,
+        "name": {
+            code: getattr(region, f"name_{code}")
+            for code in ("es", "pt", "fr", "en")
+            if getattr(region, f"name_{code}")
+        },
+        "listings": {"total": sum(counts["kind"].values()), "by_kind": counts["kind"]},
+        "open_needs": {"total": sum(counts["need_kind"].values()), "by_kind": counts["need_kind"]},
+    }
