@@ -27,8 +27,10 @@ def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         errors: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = "detail" if key == "non_field_errors" and not prefix else str(key)
-            errors.update(flatten(value, f"{prefix}.{name}" if prefix else name))
+            if key in ("non_field_errors", "__all__"):
+                errors.update(flatten(value, prefix or "detail"))
+                continue
+            errors.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return errors
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):

@@ -2,7 +2,7 @@
 
 import os
 
-ENVIRONMENTS = ("dev", "test", "production")
+ENVIRONMENTS = ("dev", "test", "production", "bench")
 
 
 def settings_module() -> str:

@@ -15,3 +15,6 @@ urlpatterns += i18n_patterns(
     path("", include("directory.urls")),
     prefix_default_language=True,
 )
+
+handler404 = "tejido.views.not_found"
+handler500 = "tejido.views.server_error"

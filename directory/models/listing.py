@@ -6,6 +6,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -198,6 +199,7 @@ class Listing(models.Model):
             models.CheckConstraint(
                 condition=Q(location__isnull=False) | Q(location_precision=LocationPrecision.HIDDEN),
                 name="listing_located_unless_hidden",
+                violation_error_message=_("Give a location, or choose the hidden precision."),
             ),
         ]
 
@@ -238,7 +240,10 @@ class Contact(models.Model):
         return f"{self.get_kind_display()}: {self.value}"
 
     def clean(self) -> None:
-        self.value = normalize_contact_value(self.kind, self.value)
+        try:
+            self.value = normalize_contact_value(self.kind, self.value)
+        except ValidationError as error:
+            raise ValidationError({"value": error.messages}) from error
 
 
 class OpeningPeriod(models.Model):

@@ -4,6 +4,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,7 @@ class Need(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=NeedKind.choices)
     # Multilingual content: modeltranslation adds title_es, description_pt...
-    title = models.CharField(_("title"), max_length=200, validators=[validate_no_nul])
+    title = models.CharField(_("title"), max_length=200, blank=True, validators=[validate_no_nul])
     description = models.TextField(_("description"), max_length=5000, blank=True)
     original_language = models.CharField(
         _("original language"), max_length=2, choices=ContentLanguage.choices
@@ -109,6 +110,10 @@ class Need(models.Model):
     @property
     def freshness(self):
         return freshness(self.last_confirmed_at)
+
+    def clean(self) -> None:
+        if not any(getattr(self, f"title_{code}", "") for code in ContentLanguage.values):
+            raise ValidationError({"title": _("Give a title in at least one language.")})
 
     def is_expired(self, today=None) -> bool:
         return self.ends_on is not None and self.ends_on < (today or timezone.localdate())

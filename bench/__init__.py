@@ -1,0 +1,1 @@
+"""Benchmark of Tejido (see bench/README.md)."""

@@ -1,0 +1,3 @@
+from tejido.urls import urlpatterns as app_urlpatterns
+
+urlpatterns = [*app_urlpatterns]
