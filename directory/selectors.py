@@ -3,7 +3,7 @@
 Every public read runs on `Listing.public_point` (DESIGN.md §6): filters, distance, order.
 Spatial SQL is written to match the indexes: radius and nearest-first on
 `public_point::geography` (`listing_public_geog_gist`, `<->` for order), bounding boxes with
-`&&` on the geometry (`listing_public_point_gist`).
+`ST_Intersects` (index `&&`, then an exact test) on the geometry (`listing_public_point_gist`).
 """
 
 from dataclasses import dataclass, field
@@ -161,7 +161,7 @@ def public_listings(query: ListingQuery) -> QuerySet:
     if query.updated_since is not None:
         qs = qs.filter(updated_at__gte=query.updated_since)
     if query.bbox is not None:
-        qs = qs.filter(public_point__bboverlaps=Polygon.from_bbox(query.bbox))
+        qs = qs.filter(public_point__intersects=Polygon.from_bbox(query.bbox))
     if query.point is not None:
         qs = qs.filter(within(query.point, query.radius_km)).annotate(
             distance_m=distance_to(query.point)
@@ -270,7 +270,7 @@ def public_needs(query: NeedQuery) -> QuerySet:
             Exists(through.objects.filter(listing_id=OuterRef("listing_id"), region=query.region))
         )
     if query.bbox is not None:
-        qs = qs.filter(listing__public_point__bboverlaps=Polygon.from_bbox(query.bbox))
+        qs = qs.filter(listing__public_point__intersects=Polygon.from_bbox(query.bbox))
     if query.point is not None:
         qs = qs.filter(within(query.point, query.radius_km)).annotate(
             distance_m=distance_to(query.point)

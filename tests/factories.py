@@ -94,3 +94,12 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     admin1 = "CA"
     point = factory.LazyFunction(lambda: Point(-117.86783, 33.74557, srid=4326))
     population = 332318
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "directory.Contact"
+
+    listing = factory.SubFactory(ListingFactory)
+    kind = "email"
+    value = factory.Sequence(lambda n: f"contact{n}@example.org")
