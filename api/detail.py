@@ -32,7 +32,11 @@ def can_see_need(user, need: Need) -> bool:
 
 
 def _translations(obj, field: str) -> dict[str, str]:
-    return {code: getattr(obj, f"{field}_{code}") for code in LANGUAGES if getattr(obj, f"{field}_{code}")}
+    return {
+        code: getattr(obj, f"{field}_{code}")
+        for code in LANGUAGES
+        if getattr(obj, f"{field}_{code}")
+    }
 
 
 def _visible_contacts(user, listing: Listing) -> list[dict]:
@@ -60,7 +64,11 @@ def listing_detail(request, listing: Listing, *, geojson: bool) -> dict:
             "eligibility_notes": _translations(listing, "eligibility_notes"),
             "opening_hours_notes": _translations(listing, "opening_hours_notes"),
             "opening_hours": [
-                {"weekday": p.weekday, "opens": p.opens.strftime("%H:%M"), "closes": p.closes.strftime("%H:%M")}
+                {
+                    "weekday": p.weekday,
+                    "opens": p.opens.strftime("%H:%M"),
+                    "closes": p.closes.strftime("%H:%M"),
+                }
                 for p in listing.opening_periods.all()
             ],
             "timezone": listing.timezone,
@@ -74,7 +82,9 @@ def listing_detail(request, listing: Listing, *, geojson: bool) -> dict:
                 selectors.public_need_rows(
                     selectors.public_needs(selectors.NeedQuery(listing=listing))
                     if listing.is_public
-                    else Need.objects.current().filter(listing=listing).order_by("-urgency_rank", "id"),
+                    else Need.objects.current()
+                    .filter(listing=listing)
+                    .order_by("-urgency_rank", "id"),
                     with_distance=False,
                 )[:100]
             ),
@@ -105,4 +115,3 @@ def need_detail(request, need: Need, *, geojson: bool) -> dict:
 
 def _geometry(geom) -> dict | None:
     return None if geom is None else json.loads(geom.geojson)
-

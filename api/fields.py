@@ -64,14 +64,15 @@ class BBoxField(forms.CharField):
                 _("Longitudes must be within -180..180."), code="bbox_longitude"
             )
         if not (-90 <= min_y <= 90 and -90 <= max_y <= 90):
-            raise forms.ValidationError(_("Latitudes must be within -90..90."), code="bbox_latitude")
+            raise forms.ValidationError(
+                _("Latitudes must be within -90..90."), code="bbox_latitude"
+            )
         if min_x >= max_x or min_y >= max_y:
             raise forms.ValidationError(
                 _("The minimum must be smaller than the maximum (minLng,minLat,maxLng,maxLat)."),
                 code="bbox_order",
             )
         return (min_x, min_y, max_x, max_y)
-
 
 
 class TagListField(forms.Field):

@@ -9,13 +9,12 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 
 from directory.choices import AccessFact, ListingKind, NeedKind, Urgency
 from directory.models import Category, Listing, Need, Region
 from directory.selectors import NEED_ORDERINGS, ORDERINGS
 from directory.validators import TAG_PATTERN, validate_language_codes
-
-from drf_spectacular.utils import extend_schema_field
 
 from .fields import (
     BBoxField,
@@ -71,18 +70,19 @@ class PlaceForm(forms.Form):
                 missing = "lng" if name == "lat" else "lat"
                 if missing not in self.errors:
                     self.add_error(missing, _("Give lat and lng together."))
-        if data.get("radius_km") is not None and (lat is None or lng is None):
-            if "lat" not in self.errors and "lng" not in self.errors:
-                self.add_error("radius_km", _("radius_km needs lat and lng."))
-        if data.get("ordering") == "distance" and (lat is None or lng is None):
-            if "lat" not in self.errors and "lng" not in self.errors:
-                self.add_error("ordering", _("Ordering by distance needs lat and lng."))
+        no_point = (lat is None or lng is None) and not {"lat", "lng"} & set(self.errors)
+        if no_point and data.get("radius_km") is not None:
+            self.add_error("radius_km", _("radius_km needs lat and lng."))
+        if no_point and data.get("ordering") == "distance":
+            self.add_error("ordering", _("Ordering by distance needs lat and lng."))
         for name, model in (("region", Region), ("category", Category)):
             slug = data.get(name)
             if slug:
                 found = model.objects.filter(slug=slug).first()
                 if found is None:
-                    self.add_error(name, _("There is no %(name)s “%(slug)s”.") % {"name": name, "slug": slug})
+                    self.add_error(
+                        name, _("There is no %(name)s “%(slug)s”.") % {"name": name, "slug": slug}
+                    )
                 else:
                     data[name] = found
         return data
@@ -135,9 +135,7 @@ class ListingFilterSet(SpatialFilterSet):
         max_value=3650,
         label=_("Confirmed as current within this many days"),
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        label=_("Changed since this time (ISO 8601)")
-    )
+    updated_since = django_filters.IsoDateTimeFilter(label=_("Changed since this time (ISO 8601)"))
     ordering = django_filters.ChoiceFilter(
         choices=[(value, value) for value in ORDERINGS],
         label=_("Order: distance (default with lat/lng), name (default), -updated_at, -created_at"),
@@ -166,4 +164,3 @@ class NeedFilterSet(SpatialFilterSet):
         model = Need
         form = PlaceForm
         fields: list[str] = []
-

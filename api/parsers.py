@@ -45,7 +45,9 @@ class JSONParser(BaseParser):
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            raise ParseError(_("The body is not valid JSON: %(error)s") % {"error": error}) from error
+            raise ParseError(
+                _("The body is not valid JSON: %(error)s") % {"error": error}
+            ) from error
         if _depth(data, MAX_DEPTH) > MAX_DEPTH:
             raise ParseError(_("The JSON body is nested too deeply."))
         return data

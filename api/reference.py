@@ -12,8 +12,9 @@ from directory.choices import PlaceKind, RegionLevel
 from directory.models import Category, Place, Region, Report
 
 from .pagination import LimitOffset
+from .renderers import JSONRenderer
 from .rows import feature, point
-from .schema import ERRORS, FORMAT
+from .schema import ERRORS, FORMAT, PAGE, collection_of, feature_of, page_of
 from .serializers import ReportSerializer
 from .views import LeanListMixin, validated_filters, wants_geojson
 
@@ -21,7 +22,11 @@ LANGUAGES = ("es", "pt", "fr", "en")
 
 
 def names(obj, field: str = "name") -> dict[str, str]:
-    return {code: getattr(obj, f"{field}_{code}") for code in LANGUAGES if getattr(obj, f"{field}_{code}")}
+    return {
+        code: getattr(obj, f"{field}_{code}")
+        for code in LANGUAGES
+        if getattr(obj, f"{field}_{code}")
+    }
 
 
 class CategoryOutSerializer(serializers.Serializer):
@@ -51,10 +56,21 @@ class NoFilters(django_filters.FilterSet):
         fields: list[str] = []
 
 
-@extend_schema_view(list=extend_schema(summary="The category tree, parents first"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="The category tree, parents first",
+        parameters=PAGE,
+        responses={
+            200: page_of("Category", CategoryOutSerializer),
+            400: ERRORS[400],
+            429: ERRORS[429],
+        },
+    )
+)
 class CategoryViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CategoryOutSerializer
     filterset_class = NoFilters
+    renderer_classes = [JSONRenderer]
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
@@ -64,9 +80,13 @@ class CategoryViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericView
         validated_filters(request, NoFilters)
         paginator = LimitOffset()
         categories = paginator.paginate_queryset(self.get_queryset(), request)
-        by_path = {c.path: c.slug for c in Category.objects.only("path", "slug")} if categories else {}
+        by_path = (
+            {c.path: c.slug for c in Category.objects.only("path", "slug")} if categories else {}
+        )
         for category in categories:
-            category.parent_slug = by_path.get(category.path[: -Category.steplen]) if category.depth > 1 else None
+            category.parent_slug = (
+                by_path.get(category.path[: -Category.steplen]) if category.depth > 1 else None
+            )
         return Response(paginator.body(CategoryOutSerializer(categories, many=True).data))
 
 
@@ -106,6 +126,13 @@ class RegionDetailOutSerializer(RegionOutSerializer):
     geometry = serializers.JSONField(help_text="GeoJSON MultiPolygon, simplified to ~100 m.")
 
 
+class RegionFeatureSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    id = serializers.CharField()
+    geometry = serializers.JSONField()
+    properties = RegionOutSerializer()
+
+
 class CountsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     by_kind = serializers.DictField(child=serializers.IntegerField())
@@ -131,15 +158,30 @@ class RegionStatsSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Regions (no geometry; see one region)"),
+    list=extend_schema(
+        summary="Regions (no geometry; see one region)",
+        parameters=PAGE,
+        responses={200: page_of("Region", RegionOutSerializer), 400: ERRORS[400], 429: ERRORS[429]},
+    ),
     retrieve=extend_schema(
         summary="One region with its boundary",
         parameters=[FORMAT],
-        responses={200: RegionDetailOutSerializer, 404: ERRORS[404]},
+        responses={
+            (200, "application/json"): RegionDetailOutSerializer,
+            (200, "application/geo+json"): RegionFeatureSerializer,
+            400: ERRORS[400],
+            404: ERRORS[404],
+            429: ERRORS[429],
+        },
     ),
     stats=extend_schema(
         summary="Counts by kind and category, open needs by kind, per sub-region",
-        responses={200: RegionStatsSerializer, 404: ERRORS[404]},
+        responses={
+            200: RegionStatsSerializer,
+            400: ERRORS[400],
+            404: ERRORS[404],
+            429: ERRORS[429],
+        },
     ),
 )
 class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -149,9 +191,16 @@ class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [permissions.AllowAny]
 
+    def get_renderers(self):
+        if self.action == "retrieve":
+            return super().get_renderers()
+        return [JSONRenderer()]
+
     def get_queryset(self):
-        return Region.objects.annotate(parent_slug=F("parent__slug")).defer("geom").order_by(
-            "level", "slug"
+        return (
+            Region.objects.annotate(parent_slug=F("parent__slug"))
+            .defer("geom")
+            .order_by("level", "slug")
         )
 
     def list(self, request):
@@ -165,14 +214,18 @@ class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
             qs = qs.filter(parent__slug=data["parent"])
         paginator = LimitOffset()
         page = paginator.paginate_queryset(qs, request)
-        return Response(paginator.body(RegionOutSerializer(page, many=True, context={"request": request}).data))
+        return Response(
+            paginator.body(RegionOutSerializer(page, many=True, context={"request": request}).data)
+        )
 
     def retrieve(self, request, slug=None):
         region = selectors.region_with_outline(slug)
         body = RegionOutSerializer(region, context={"request": request}).data
         geometry = region.outline
         if wants_geojson(request):
-            return Response({"type": "Feature", "id": region.slug, "geometry": geometry, "properties": body})
+            return Response(
+                {"type": "Feature", "id": region.slug, "geometry": geometry, "properties": body}
+            )
         return Response({**body, "geometry": geometry})
 
     @action(detail=True, methods=["get"])
@@ -220,7 +273,20 @@ class PlaceOutSerializer(serializers.Serializer):
 PLACES_LIMIT = 20
 
 
-@extend_schema_view(list=extend_schema(summary="Look up a place: cities and US ZIP codes"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Look up a place: cities and US ZIP codes",
+        parameters=[FORMAT, *PAGE],
+        responses={
+            (200, "application/json"): page_of("Place", PlaceOutSerializer),
+            (200, "application/geo+json"): collection_of(
+                "Place", feature_of("Place", PlaceOutSerializer)
+            ),
+            400: ERRORS[400],
+            429: ERRORS[429],
+        },
+    )
+)
 class PlaceViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Place.objects.none()
     serializer_class = PlaceOutSerializer
@@ -235,7 +301,11 @@ class PlaceViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
         page = paginator.paginate_queryset(places, request)
         items = PlaceOutSerializer(page, many=True).data
         if wants_geojson(request):
-            return Response(paginator.body([feature(item, item["location"]["coordinates"]) for item in items], geojson=True))
+            return Response(
+                paginator.body(
+                    [feature(item, item["location"]["coordinates"]) for item in items], geojson=True
+                )
+            )
         return Response(paginator.body(items))
 
 
@@ -253,12 +323,14 @@ class ReportOutSerializer(serializers.Serializer):
 )
 class ReportViewSet(viewsets.GenericViewSet):
     serializer_class = ReportSerializer
+    renderer_classes = [JSONRenderer]
     permission_classes = [permissions.AllowAny]
 
     def create(self, request):
         serializer = ReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reporter = request.user if request.user.is_authenticated else None
-        report = services.report_create(report=Report(reporter=reporter, **serializer.validated_data))
+        report = services.report_create(
+            report=Report(reporter=reporter, **serializer.validated_data)
+        )
         return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)
-

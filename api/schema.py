@@ -2,8 +2,14 @@
 describe shapes; responses are built by `api.rows` and `api.detail`, and the test suite
 validates real responses against this document (and fuzzes it with schemathesis)."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 
 from directory.choices import (
@@ -22,17 +28,32 @@ from directory.choices import (
 
 from .serializers import ListingWriteSerializer, NeedWriteSerializer
 
-LANGUAGE_TEXTS = serializers.DictField(
-    child=serializers.CharField(), help_text="Text by content language (es, pt, fr, en)."
-)
+
+class PageSchema(AutoSchema):
+    """List responses here are whole pages (`{count, next, previous, results}` or a
+    FeatureCollection) described by their own serializers: no extra array around them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        if getattr(self.view, "action", None) == "list" and operation_id.endswith("_retrieve"):
+            return operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
 
 
 class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text='Messages by field, e.g. {"lat": ["Ensure this value is less than or equal to 90."]}; '
+        help_text='Messages by field, e.g. {"lat": ["Ensure this value is less than or '
+        'equal to 90."]}; '
         "`detail` for errors of no field.",
     )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
 
 
 class PointSerializer(serializers.Serializer):
@@ -159,13 +180,13 @@ class ListingDetailSerializer(ListingDetailPropertiesSerializer):
     location = PointSerializer(allow_null=True)
 
 
-def feature_of(name: str, properties) -> type[serializers.Serializer]:
+def feature_of(name: str, properties, id_field=None) -> type[serializers.Serializer]:
     return type(
         f"{name}Feature",
         (serializers.Serializer,),
         {
             "type": serializers.ChoiceField(choices=["Feature"]),
-            "id": serializers.IntegerField(),
+            "id": id_field or serializers.IntegerField(),
             "geometry": PointSerializer(allow_null=True),
             "properties": properties(),
         },
@@ -204,11 +225,25 @@ ListingDetailFeature = feature_of("ListingDetail", ListingDetailPropertiesSerial
 NeedFeature = feature_of("Need", NeedPropertiesSerializer)
 NeedDetailFeature = feature_of("NeedDetail", NeedDetailPropertiesSerializer)
 
+PAGE = [
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": 500},
+        description="Results per page (default 50, at most 500).",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": 10_000},
+        description="Index of the first result (at most 10,000).",
+    ),
+]
 FORMAT = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
     enum=["json", "geojson"],
-    description="geojson: an RFC 7946 Feature or FeatureCollection (or Accept: application/geo+json).",
+    description=(
+        "geojson: an RFC 7946 Feature or FeatureCollection (or Accept: application/geo+json)."
+    ),
 )
 ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
@@ -237,8 +272,10 @@ WRITE_ERRORS = (400, 401, 403, 404, 413, 429)
 listing_viewset = extend_schema_view(
     list=extend_schema(
         summary="Search listings",
-        parameters=[FORMAT],
-        responses=responses(page_of("Listing", ListingItemSerializer), collection_of("Listing", ListingFeature)),
+        parameters=[FORMAT, *PAGE],
+        responses=responses(
+            page_of("Listing", ListingItemSerializer), collection_of("Listing", ListingFeature)
+        ),
     ),
     retrieve=extend_schema(
         summary="One listing",
@@ -269,7 +306,7 @@ listing_viewset = extend_schema_view(
     ),
     needs=extend_schema(
         summary="Needs of a listing (GET), or add one (POST)",
-        parameters=[FORMAT],
+        parameters=[FORMAT, *PAGE],
         request=NeedWriteSerializer,
         responses={
             (200, "application/json"): page_of("ListingNeed", NeedItemSerializer),
@@ -284,11 +321,15 @@ listing_viewset = extend_schema_view(
 need_viewset = extend_schema_view(
     list=extend_schema(
         summary="Search open needs",
-        parameters=[FORMAT],
-        responses=responses(page_of("Need", NeedItemSerializer), collection_of("Need", NeedFeature)),
+        parameters=[FORMAT, *PAGE],
+        responses=responses(
+            page_of("Need", NeedItemSerializer), collection_of("Need", NeedFeature)
+        ),
     ),
     retrieve=extend_schema(
-        summary="One need", parameters=[FORMAT], responses=responses(NeedDetailSerializer, NeedDetailFeature)
+        summary="One need",
+        parameters=[FORMAT],
+        responses=responses(NeedDetailSerializer, NeedDetailFeature),
     ),
     partial_update=extend_schema(
         summary="Change a need",

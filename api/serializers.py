@@ -33,12 +33,16 @@ class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = set(data) - set(self.fields)
-            read_only = {name for name in data if name in self.fields and self.fields[name].read_only}
+            read_only = {
+                name for name in data if name in self.fields and self.fields[name].read_only
+            }
             if unknown or read_only:
                 raise serializers.ValidationError(
                     {
                         **{name: [_("Unknown field.")] for name in sorted(unknown)},
-                        **{name: [_("This field cannot be written.")] for name in sorted(read_only)},
+                        **{
+                            name: [_("This field cannot be written.")] for name in sorted(read_only)
+                        },
                     }
                 )
         return super().to_internal_value(data)
@@ -88,7 +92,11 @@ class PointField(GeometryField):
     def to_internal_value(self, value):
         if isinstance(value, dict):
             coordinates = value.get("coordinates")
-            if value.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) != 2:
+            if (
+                value.get("type") != "Point"
+                or not isinstance(coordinates, list)
+                or len(coordinates) != 2
+            ):
                 raise serializers.ValidationError(
                     _('Give a GeoJSON Point: {"type": "Point", "coordinates": [lng, lat]}.')
                 )
@@ -185,7 +193,9 @@ class NeedWriteSerializer(StrictSerializer):
     skills = serializers.ListField(
         child=serializers.CharField(max_length=50), max_length=20, required=False
     )
-    quantity = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False, allow_null=True)
+    quantity = serializers.IntegerField(
+        min_value=0, max_value=1_000_000_000, required=False, allow_null=True
+    )
     unit = serializers.CharField(max_length=50, required=False, allow_blank=True)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     starts_on = serializers.DateField(required=False)
@@ -195,18 +205,24 @@ class NeedWriteSerializer(StrictSerializer):
     def validate(self, attrs):
         title = attrs.get("title")
         if title is not None and not any(text.strip() for text in title.values()):
-            raise serializers.ValidationError({"title": [_("Give a title in at least one language.")]})
+            raise serializers.ValidationError(
+                {"title": [_("Give a title in at least one language.")]}
+            )
         return attrs
 
 
 class ReportSerializer(StrictSerializer):
     listing = serializers.SlugRelatedField(slug_field="slug", queryset=Listing.objects.public())
-    need = serializers.PrimaryKeyRelatedField(queryset=Need.objects.all(), required=False, allow_null=True)
+    need = serializers.PrimaryKeyRelatedField(
+        queryset=Need.objects.all(), required=False, allow_null=True
+    )
     reason = serializers.ChoiceField(choices=ReportReason.choices)
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
     def validate(self, attrs):
         need = attrs.get("need")
         if need is not None and need.listing_id != attrs["listing"].pk:
-            raise serializers.ValidationError({"need": [_("This need belongs to another listing.")]})
+            raise serializers.ValidationError(
+                {"need": [_("This need belongs to another listing.")]}
+            )
         return attrs

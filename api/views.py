@@ -4,7 +4,9 @@
 from django.contrib.gis.geos import Point
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -17,9 +19,12 @@ from . import detail, schema
 from .errors import unknown_parameters
 from .filters import DEFAULT_RADIUS_KM, ListingFilterSet, NeedFilterSet
 from .pagination import LimitOffset
+from .parsers import JSONParser
 from .permissions import ListingPermission, NeedPermission
+from .renderers import JSONRenderer
 from .rows import ListingRows, NeedRows
 from .serializers import ListingWriteSerializer, NeedWriteSerializer
+from .throttles import AnonThrottle, WriteThrottle
 
 COMMON_PARAMETERS = {"limit", "offset", "format"}
 
@@ -52,7 +57,9 @@ class UnknownParameters(Exception):
 class LeanListMixin:
     """A paginated list built from rows; JSON or a GeoJSON FeatureCollection."""
 
-    pagination_class = LimitOffset
+    # Pages are built by `lean_list`; the OpenAPI document describes them itself.
+    pagination_class = None
+    schema = schema.PageSchema()
     filter_backends = [DjangoFilterBackend]
 
     def lean_list(self, request, queryset, rows_for, builder) -> Response:
@@ -126,7 +133,9 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         self.check_object_permissions(request, listing)
         serializer = ListingWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        listing = services.listing_update(listing=listing, by=request.user, data=serializer.validated_data)
+        listing = services.listing_update(
+            listing=listing, by=request.user, data=serializer.validated_data
+        )
         return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
 
     def partial_update(self, request, slug=None):
@@ -138,7 +147,9 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         services.listing_archive(listing=listing, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @action(detail=True, methods=["get", "post"], url_path="needs", permission_classes=[NeedPermission])
+    @action(
+        detail=True, methods=["get", "post"], url_path="needs", permission_classes=[NeedPermission]
+    )
     def needs(self, request, slug=None):
         listing = detail.visible_listing(request.user, slug)
         if request.method == "POST":
@@ -146,7 +157,9 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
                 self.permission_denied(request)
             serializer = NeedWriteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            need = services.need_create(listing=listing, by=request.user, data=serializer.validated_data)
+            need = services.need_create(
+                listing=listing, by=request.user, data=serializer.validated_data
+            )
             return Response(
                 detail.need_detail(request, need, geojson=wants_geojson(request)),
                 status=status.HTTP_201_CREATED,
@@ -155,9 +168,7 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
 
 
 @schema.need_viewset
-class NeedViewSet(
-    LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class NeedViewSet(LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Open needs of public listings: volunteers, skills, money, food, supplies, space..."""
 
     queryset = Need.objects.all()
@@ -199,7 +210,9 @@ class NeedViewSet(
         return need
 
     def retrieve(self, request, pk=None):
-        return Response(detail.need_detail(request, self.get_object(), geojson=wants_geojson(request)))
+        return Response(
+            detail.need_detail(request, self.get_object(), geojson=wants_geojson(request))
+        )
 
     def partial_update(self, request, pk=None):
         need = self.get_object()
@@ -210,3 +223,15 @@ class NeedViewSet(
 
     def perform_destroy(self, instance):
         services.need_close(need=instance, by=self.request.user)
+
+
+@extend_schema(
+    summary="Exchange a username and password for an API token",
+    responses={200: schema.TokenSerializer, 400: schema.ERRORS[400], 429: schema.ERRORS[429]},
+)
+class ObtainToken(ObtainAuthToken):
+    """`Authorization: Token <key>` then authenticates API clients."""
+
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    throttle_classes = [WriteThrottle, AnonThrottle]

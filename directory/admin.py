@@ -49,7 +49,15 @@ class NeedInline(TranslationTabularInline):
 
 @admin.register(Listing)
 class ListingAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin, GISModelAdmin):
-    list_display = ["name", "kind", "status", "location_precision", "country", "locality", "updated_at"]
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "location_precision",
+        "country",
+        "locality",
+        "updated_at",
+    ]
     list_filter = ["status", "kind", "location_precision", "country", "hidden_by_reports"]
     search_fields = ["name", "slug", "locality"]
     prepopulated_fields = {"slug": ["name"]}
@@ -58,24 +66,44 @@ class ListingAdmin(SimpleHistoryAdmin, TabbedTranslationAdmin, GISModelAdmin):
     inlines = [ContactInline, OpeningPeriodInline, MembershipInline, NeedInline]
     fieldsets = [
         (None, {"fields": ["kind", "name", "slug", "status", "original_language", "categories"]}),
-        (_("Description"), {"fields": ["summary", "description", "eligibility_notes", "access", "languages"]}),
+        (
+            _("Description"),
+            {"fields": ["summary", "description", "eligibility_notes", "access", "languages"]},
+        ),
         (
             _("Location"),
             {
                 "fields": [
-                    "location", "location_precision", "public_point", "street_address",
-                    "locality", "admin1", "postal_code", "country", "service_area", "timezone",
+                    "location",
+                    "location_precision",
+                    "public_point",
+                    "street_address",
+                    "locality",
+                    "admin1",
+                    "postal_code",
+                    "country",
+                    "service_area",
+                    "timezone",
                 ]
             },
         ),
         (_("Opening hours"), {"fields": ["opening_hours_notes"]}),
-        (_("Co-operative"), {"fields": ["ownership_model", "legal_form", "member_count", "founded_year"]}),
+        (
+            _("Co-operative"),
+            {"fields": ["ownership_model", "legal_form", "member_count", "founded_year"]},
+        ),
         (
             _("Moderation and freshness"),
             {
                 "fields": [
-                    "moderation_note", "verified_on", "last_confirmed_at", "emergency_hidden_at",
-                    "emergency_hidden_reason", "hidden_by_reports", "created_at", "updated_at",
+                    "moderation_note",
+                    "verified_on",
+                    "last_confirmed_at",
+                    "emergency_hidden_at",
+                    "emergency_hidden_reason",
+                    "hidden_by_reports",
+                    "created_at",
+                    "updated_at",
                 ]
             },
         ),

@@ -18,11 +18,20 @@ from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP, ORGANIZERS_GROUP
 
-from . import services
+from . import services, stats
 from .choices import MembershipRole, RegionLevel
 from .content import set_translations
 from .importers import RegionSource, americas_country_codes, load_gazetteer, load_regions
-from .models import Category, Contact, Listing, ListingMembership, Need, OpeningPeriod, Place, Region
+from .models import (
+    Category,
+    Contact,
+    Listing,
+    ListingMembership,
+    Need,
+    OpeningPeriod,
+    Place,
+    Region,
+)
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 DEMO = FIXTURES / "demo"
@@ -59,7 +68,7 @@ REGION_SOURCES = [
     ),
 ]
 
-DEMO_PASSWORD_ENV = "TEJIDO_DEMO_PASSWORD"
+DEMO_PASSWORD_ENV = "TEJIDO_DEMO_PASSWORD"  # noqa: S105  (the variable's name)
 
 
 @transaction.atomic
@@ -69,7 +78,11 @@ def load_categories(path: Path = DEMO / "categories.json") -> int:
     by_slug = {category.slug: category for category in Category.objects.all()}
     for row in rows:
         category = by_slug.get(row["slug"])
-        fields = {"icon": row["icon"], "colour": row["colour"], "essglobal_uri": row["essglobal_uri"]}
+        fields = {
+            "icon": row["icon"],
+            "colour": row["colour"],
+            "essglobal_uri": row["essglobal_uri"],
+        }
         if category is None:
             new = Category(slug=row["slug"], **fields)
             set_translations(new, "name", row["name"])
@@ -88,11 +101,18 @@ def load_categories(path: Path = DEMO / "categories.json") -> int:
 
 
 def load_demo_regions(log) -> None:
-    if Region.objects.exists():
-        return
+    """Each boundary file once: skipped when its level and country are already there."""
     for source in REGION_SOURCES:
+        loaded = Region.objects.filter(level=source.level)
+        if source.country:
+            loaded = loaded.filter(country=source.country)
+        if loaded.exists():
+            continue
         count, repaired = load_regions(source)
-        log(f"{count} regions from {source.path.name}" + (f" ({repaired} repaired)" if repaired else ""))
+        log(
+            f"{count} regions from {source.path.name}"
+            + (f" ({repaired} repaired)" if repaired else "")
+        )
 
 
 def _hours(value: str) -> time:
@@ -169,7 +189,9 @@ def load_listing(row: dict, categories: dict[str, Category], now) -> Listing:
         item.full_clean()
         item.save()
     for weekday, opens, closes in row["opening_hours"]:
-        period = OpeningPeriod(listing=listing, weekday=weekday, opens=_hours(opens), closes=_hours(closes))
+        period = OpeningPeriod(
+            listing=listing, weekday=weekday, opens=_hours(opens), closes=_hours(closes)
+        )
         period.full_clean()
         period.save()
     for need in build_needs(listing, row["needs"], now):
@@ -224,7 +246,8 @@ def load_demo(log=print, *, password: str | None = None) -> dict[str, int]:
     load_demo_regions(log)
     if not Place.objects.exists():
         load_gazetteer(americas_country_codes() | {"US"}, progress=log)
-    created = load_demo_listings()
+    with stats.batch():
+        created = load_demo_listings()
     log(f"{created} demo listings added ({Listing.objects.count()} in all)")
     people = ensure_demo_people(password) if password else []
     return {"listings": created, "people": len(people)}

@@ -134,7 +134,9 @@ def area_from_geojson(value: dict) -> MultiPolygon:
                 if (
                     not isinstance(position, list)
                     or len(position) not in (2, 3)
-                    or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)
+                    or not all(
+                        isinstance(c, int | float) and not isinstance(c, bool) for c in position
+                    )
                 ):
                     raise ValueError("a position is [longitude, latitude]")
                 positions.append((float(position[0]), float(position[1])))

@@ -183,7 +183,9 @@ def gazetteer_cities(countries: set[str]) -> list[Place]:
                 country=city["countrycode"],
                 admin1=admin1,
                 admin1_name=us_states.get(admin1, "") if city["countrycode"] == "US" else "",
-                point=_checked_point(city["longitude"], city["latitude"], f"city {city['geonameid']}"),
+                point=_checked_point(
+                    city["longitude"], city["latitude"], f"city {city['geonameid']}"
+                ),
                 population=city["population"],
                 timezone=city["timezone"],
                 geonames_id=city["geonameid"],

@@ -54,7 +54,9 @@ rules.add_perm("directory.view_unpublished_listing", is_listing_member | is_mode
 rules.add_perm("directory.change_listing", is_listing_member | is_moderator)
 rules.add_perm("directory.delete_listing", is_listing_lead | is_moderator)
 rules.add_perm("directory.moderate_listing", is_moderator)
-rules.add_perm("directory.view_exact_location", is_listing_member | is_moderator | has_location_grant)
+rules.add_perm(
+    "directory.view_exact_location", is_listing_member | is_moderator | has_location_grant
+)
 rules.add_perm("directory.view_leads_only_contacts", is_listing_member | is_moderator)
 rules.add_perm("directory.add_need", is_listing_member | is_moderator)
 rules.add_perm("directory.change_need", is_need_member | is_moderator)

@@ -25,8 +25,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.http import Http404
-from django.utils.text import slugify
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .choices import ListingKind
 from .geo import X, Y
@@ -60,7 +60,7 @@ PUBLIC_GEOGRAPHY = '("directory_listing"."public_point")::geography'
 
 def within(point: Point, radius_km: float) -> RawSQL:
     """The public point lies within `radius_km` of `point` (metres on the sphere)."""
-    return RawSQL(
+    return RawSQL(  # noqa: S611  (constant SQL, values bound as parameters)
         f"ST_DWithin({PUBLIC_GEOGRAPHY}, %s::geography, %s, false)",
         [point.ewkt, radius_km * 1000],
         output_field=BooleanField(),
@@ -69,11 +69,13 @@ def within(point: Point, radius_km: float) -> RawSQL:
 
 def distance_to(point: Point) -> RawSQL:
     """Metres on the sphere from `point` to the public point: `<->`, the index's order."""
-    return RawSQL(f"{PUBLIC_GEOGRAPHY} <-> %s::geography", [point.ewkt], output_field=FloatField())
+    return RawSQL(  # noqa: S611  (constant SQL, values bound as parameters)
+        f"{PUBLIC_GEOGRAPHY} <-> %s::geography", [point.ewkt], output_field=FloatField()
+    )
 
 
 def open_now_expression() -> RawSQL:
-    return RawSQL(OPEN_NOW_SQL, [], output_field=BooleanField())
+    return RawSQL(OPEN_NOW_SQL, [], output_field=BooleanField())  # noqa: S611  (constant SQL)
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,7 @@ class ListingQuery:
 def _category_filter(category: Category) -> Exists:
     through = Listing.categories.through
     return Exists(
-        through.objects.filter(
-            listing_id=OuterRef("pk"), category__path__startswith=category.path
-        )
+        through.objects.filter(listing_id=OuterRef("pk"), category__path__startswith=category.path)
     )
 
 
@@ -122,7 +122,7 @@ def _region_filter(region: Region) -> Exists:
 def _text_filter(text: str) -> Q:
     """Full text in every language, or a name that matches with typos (pg_trgm `<%`)."""
     name_match = RawSQL(
-        "lower(tejido_unaccent(%s)) <%% lower(tejido_unaccent(\"directory_listing\".\"name\"))",
+        'lower(tejido_unaccent(%s)) <%% lower(tejido_unaccent("directory_listing"."name"))',
         [text],
         output_field=BooleanField(),
     )
@@ -180,11 +180,32 @@ def _order(query: ListingQuery) -> tuple:
 
 #: Columns of a listing row on the lean list path (see `public_listing_rows`).
 ROW_COLUMNS = (
-    "id", "slug", "name", "kind", "original_language",
-    "summary_es", "summary_pt", "summary_fr", "summary_en",
-    "location_precision", "street_address", "locality", "admin1", "postal_code", "country",
-    "languages", "access", "verified_on", "last_confirmed_at", "updated_at", "created_at",
-    "lng", "lat", "category_slugs", "need_kinds", "is_open",
+    "id",
+    "slug",
+    "name",
+    "kind",
+    "original_language",
+    "summary_es",
+    "summary_pt",
+    "summary_fr",
+    "summary_en",
+    "location_precision",
+    "street_address",
+    "locality",
+    "admin1",
+    "postal_code",
+    "country",
+    "languages",
+    "access",
+    "verified_on",
+    "last_confirmed_at",
+    "updated_at",
+    "created_at",
+    "lng",
+    "lat",
+    "category_slugs",
+    "need_kinds",
+    "is_open",
 )
 
 
@@ -282,12 +303,32 @@ def public_needs(query: NeedQuery) -> QuerySet:
 
 
 NEED_ROW_COLUMNS = (
-    "id", "kind", "original_language",
-    "title_es", "title_pt", "title_fr", "title_en",
-    "skills", "quantity", "unit", "urgency", "starts_on", "ends_on", "status",
-    "last_confirmed_at", "created_at", "updated_at",
-    "listing__slug", "listing__name", "listing__kind", "listing__location_precision",
-    "listing__locality", "listing__admin1", "listing__country", "lng", "lat",
+    "id",
+    "kind",
+    "original_language",
+    "title_es",
+    "title_pt",
+    "title_fr",
+    "title_en",
+    "skills",
+    "quantity",
+    "unit",
+    "urgency",
+    "starts_on",
+    "ends_on",
+    "status",
+    "last_confirmed_at",
+    "created_at",
+    "updated_at",
+    "listing__slug",
+    "listing__name",
+    "listing__kind",
+    "listing__location_precision",
+    "listing__locality",
+    "listing__admin1",
+    "listing__country",
+    "lng",
+    "lat",
 )
 
 
@@ -313,11 +354,16 @@ def recent_public_listings(*, limit: int = 12):
         Listing.objects.public()
         .order_by("-updated_at", "-id")
         .only(
-            "slug", "name", "kind", "locality", "admin1", "country", "original_language",
+            "slug",
+            "name",
+            "kind",
+            "locality",
+            "admin1",
+            "country",
+            "original_language",
             *(f"summary_{code}" for code in ("es", "pt", "fr", "en")),
         )[:limit]
     )
-
 
 
 # --- Regions and the gazetteer -----------------------------------------------------------
@@ -359,7 +405,9 @@ def places_matching(text: str, *, country: str = "") -> QuerySet:
     qualifier = qualifier.strip()
     if qualifier:
         qs = qs.filter(
-            Q(admin1__iexact=qualifier) | Q(admin1_name__iexact=qualifier) | Q(country__iexact=qualifier)
+            Q(admin1__iexact=qualifier)
+            | Q(admin1_name__iexact=qualifier)
+            | Q(country__iexact=qualifier)
         )
     return (
         qs.filter(kind="city")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from timezonefinder import TimezoneFinder
 
+from . import stats
 from .choices import (
     AuditAction,
     ListingStatus,
@@ -30,7 +31,6 @@ from .models import (
     Region,
     Report,
 )
-from . import stats
 from .privacy import public_point
 
 #: Levels a hidden listing is listed under (from its true point): nothing finer.
@@ -83,7 +83,9 @@ def listing_refresh_derived(listing: Listing) -> None:
 
 
 @transaction.atomic
-def listing_create(*, listing: Listing, categories=(), by=None, extra: dict | None = None) -> Listing:
+def listing_create(
+    *, listing: Listing, categories=(), by=None, extra: dict | None = None
+) -> Listing:
     """Validate and store a new listing (with contacts and opening hours from `extra`); its
     creator (if any) becomes its lead."""
     if not listing.slug:
@@ -99,7 +101,9 @@ def listing_create(*, listing: Listing, categories=(), by=None, extra: dict | No
     return listing
 
 
-def audit(action: str, *, actor=None, listing: Listing | None = None, obj=None, **data) -> AuditEvent:
+def audit(
+    action: str, *, actor=None, listing: Listing | None = None, obj=None, **data
+) -> AuditEvent:
     """Append one event to the audit log."""
     return AuditEvent.objects.create(
         action=action,
@@ -132,12 +136,21 @@ def listing_confirm(*, listing: Listing) -> None:
     listing.save(update_fields=["last_confirmed_at"])
 
 
-
 # --- Writes from the API and the pages -----------------------------------------------------
 
 LISTING_FIELDS = (
-    "kind", "name", "original_language", "location", "location_precision", "service_area",
-    "languages", "access", "ownership_model", "legal_form", "member_count", "founded_year",
+    "kind",
+    "name",
+    "original_language",
+    "location",
+    "location_precision",
+    "service_area",
+    "languages",
+    "access",
+    "ownership_model",
+    "legal_form",
+    "member_count",
+    "founded_year",
 )
 LISTING_TRANSLATED = ("summary", "description", "eligibility_notes", "opening_hours_notes")
 ADDRESS_FIELDS = {
@@ -148,8 +161,15 @@ ADDRESS_FIELDS = {
     "country": "country",
 }
 NEED_FIELDS = (
-    "kind", "original_language", "skills", "quantity", "unit", "urgency", "starts_on",
-    "ends_on", "status",
+    "kind",
+    "original_language",
+    "skills",
+    "quantity",
+    "unit",
+    "urgency",
+    "starts_on",
+    "ends_on",
+    "status",
 )
 
 
@@ -163,7 +183,11 @@ def _apply_listing_data(listing: Listing, data: dict) -> None:
     for name in LISTING_FIELDS:
         if name in data:
             value = data[name]
-            setattr(listing, name, "" if value is None and name in ("ownership_model", "legal_form") else value)
+            setattr(
+                listing,
+                name,
+                "" if value is None and name in ("ownership_model", "legal_form") else value,
+            )
     for name in LISTING_TRANSLATED:
         if name in data:
             _merge_translations(listing, name, data[name])
@@ -180,7 +204,9 @@ def _replace_contacts_and_hours(listing: Listing, data: dict) -> None:
             try:
                 contact.full_clean()
             except ValidationError as error:
-                raise ValidationError({f"contacts.{position}.{k}": v for k, v in error.message_dict.items()}) from error
+                raise ValidationError(
+                    {f"contacts.{position}.{k}": v for k, v in error.message_dict.items()}
+                ) from error
             contact.save()
     if "opening_hours" in data:
         listing.opening_periods.all().delete()

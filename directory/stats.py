@@ -1,5 +1,8 @@
 """Region statistics from the materialized view `directory_region_stats` (migration 0005)."""
 
+import threading
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -15,9 +18,26 @@ def refresh() -> None:
         )
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def batch():
+    """Many changes at once (imports, demo data): one refresh at the end, not one each."""
+    _batch.depth = getattr(_batch, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _batch.depth -= 1
+    if _batch.depth == 0:
+        refresh()
+
+
 def changed() -> None:
     """A public count may have changed: refresh after commit, or mark the view for the next
     `manage.py refresh_region_stats` (REGION_STATS_REFRESH = "on_commit" | "scheduled")."""
+    if getattr(_batch, "depth", 0):
+        return
     if settings.REGION_STATS_REFRESH == "on_commit":
         transaction.on_commit(refresh)
     else:
@@ -45,14 +65,15 @@ def _counts(rows, region_id: int) -> dict:
 def region_stats(region: Region) -> dict:
     """Counts of a region and of each of its sub-regions (three small queries)."""
     children = list(
-        Region.objects.filter(parent=region).order_by("slug").only(
-            "id", "slug", *(f"name_{code}" for code in ("es", "pt", "fr", "en"))
-        )
+        Region.objects.filter(parent=region)
+        .order_by("slug")
+        .only("id", "slug", *(f"name_{code}" for code in ("es", "pt", "fr", "en")))
     )
     ids = [region.pk, *(child.pk for child in children)]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT region_id, dimension, key, n FROM directory_region_stats WHERE region_id = ANY(%s)",
+            "SELECT region_id, dimension, key, n FROM directory_region_stats "
+            "WHERE region_id = ANY(%s)",
             [ids],
         )
         rows = cursor.fetchall()

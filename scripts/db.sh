@@ -96,7 +96,8 @@ start() {
   mkdir -p "$SOCKET_DIR"
   touch "$LOG"
   if is_root; then chown "$OS_USER" "$SOCKET_DIR" "$LOG"; grant_traverse; fi
-  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 120 \
+  # 9>&-: the server must not inherit (and hold forever) the start lock.
+  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 120 9>&- \
     -o "-k $SOCKET_DIR -p $PORT" start >/dev/null \
     || { tail -n 20 "$LOG" >&2; die "PostgreSQL did not start (log: $LOG)"; }
   if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'tejido'")" != "1" ]; then

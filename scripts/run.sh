@@ -20,8 +20,8 @@ cleanup() {
   say "stopped"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# A stop asked for (Ctrl-C, SIGTERM) is a clean exit.
+trap 'exit 0' INT TERM
 
 if [ -z "${DATABASE_URL:-}" ]; then
   [ "$(bash "$ROOT/scripts/db.sh" start)" = started ] && db_started=1

@@ -46,9 +46,15 @@ def test_home_page_escapes_content_and_keeps_a_query_budget(client, django_asser
 
 
 ADMIN_MODELS = [
-    "directory/listing", "directory/need", "directory/category", "directory/region",
-    "directory/place", "directory/report", "directory/auditevent",
-    "directory/locationaccessgrant", "accounts/user",
+    "directory/listing",
+    "directory/need",
+    "directory/category",
+    "directory/region",
+    "directory/place",
+    "directory/report",
+    "directory/auditevent",
+    "directory/locationaccessgrant",
+    "accounts/user",
 ]
 
 
@@ -83,7 +89,10 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

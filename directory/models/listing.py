@@ -4,8 +4,8 @@ them (contacts, opening hours, leads and editors)."""
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchVectorField
 from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
@@ -28,8 +28,8 @@ from ..choices import (
 )
 from ..freshness import freshness
 from ..geo import SRID, AsGeography, GridCellCentre, validate_area, validate_point
-from ..search import Unaccent, document_expression
 from ..privacy import CELLS_PER_DEGREE
+from ..search import Unaccent, document_expression
 from ..validators import (
     normalize_contact_value,
     validate_access_facts,
@@ -83,7 +83,11 @@ class Listing(models.Model):
     # Location. `location` is the true point: it never leaves the server except to the
     # listing's leads, moderators and organizers granted access (audit-logged).
     location = models.PointField(
-        _("true location"), srid=SRID, null=True, blank=True, spatial_index=False,
+        _("true location"),
+        srid=SRID,
+        null=True,
+        blank=True,
+        spatial_index=False,
         validators=[validate_point],
     )
     location_precision = models.CharField(
@@ -151,7 +155,9 @@ class Listing(models.Model):
     )
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
     last_confirmed_at = models.DateTimeField(_("last confirmed"), default=dj_timezone.now)
-    emergency_hidden_at = models.DateTimeField(_("hidden in an emergency at"), null=True, blank=True)
+    emergency_hidden_at = models.DateTimeField(
+        _("hidden in an emergency at"), null=True, blank=True
+    )
     emergency_hidden_reason = models.TextField(_("reason for hiding"), blank=True)
     hidden_by_reports = models.BooleanField(_("hidden by reports"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -161,7 +167,9 @@ class Listing(models.Model):
         settings.AUTH_USER_MODEL, through="directory.ListingMembership", related_name="listings"
     )
     search_document = models.GeneratedField(
-        expression=document_expression(names=("name",), content={"summary": "B", "description": "C"}),
+        expression=document_expression(
+            names=("name",), content={"summary": "B", "description": "C"}
+        ),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -181,14 +189,18 @@ class Listing(models.Model):
             # Radius filters and nearest-first order run on geography (metres on the sphere).
             GistIndex(AsGeography("public_point"), name="listing_public_geog_gist"),
             GinIndex(fields=["search_document"], name="listing_search_gin"),
-            GinIndex(OpClass(Lower(Unaccent("name")), name="gin_trgm_ops"), name="listing_name_trgm"),
+            GinIndex(
+                OpClass(Lower(Unaccent("name")), name="gin_trgm_ops"), name="listing_name_trgm"
+            ),
             GinIndex(fields=["languages"], name="listing_languages_gin"),
             GinIndex(fields=["access"], name="listing_access_gin"),
             models.Index(fields=["status", "kind"], name="listing_status_kind"),
             models.Index(fields=["updated_at"], name="listing_updated_at"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=ListingKind.values), name="listing_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ListingKind.values), name="listing_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=ListingStatus.values), name="listing_status_valid"
             ),
@@ -197,7 +209,8 @@ class Listing(models.Model):
                 name="listing_precision_valid",
             ),
             models.CheckConstraint(
-                condition=Q(location__isnull=False) | Q(location_precision=LocationPrecision.HIDDEN),
+                condition=Q(location__isnull=False)
+                | Q(location_precision=LocationPrecision.HIDDEN),
                 name="listing_located_unless_hidden",
                 violation_error_message=_("Give a location, or choose the hidden precision."),
             ),

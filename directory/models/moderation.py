@@ -22,7 +22,9 @@ class Report(models.Model):
         "directory.Need", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
     )
     reason = models.CharField(_("reason"), max_length=12, choices=ReportReason.choices)
-    message = models.TextField(_("message"), max_length=2000, blank=True, validators=[validate_no_nul])
+    message = models.TextField(
+        _("message"), max_length=2000, blank=True, validators=[validate_no_nul]
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reported by"),
@@ -47,8 +49,12 @@ class Report(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["listing", "status"], name="report_listing_status")]
         constraints = [
-            models.CheckConstraint(condition=Q(reason__in=ReportReason.values), name="report_reason_valid"),
-            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_status_valid"),
+            models.CheckConstraint(
+                condition=Q(reason__in=ReportReason.values), name="report_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="report_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,9 +35,7 @@ class NeedQuerySet(models.QuerySet):
 
 
 class Need(models.Model):
-    listing = models.ForeignKey(
-        "directory.Listing", on_delete=models.CASCADE, related_name="needs"
-    )
+    listing = models.ForeignKey("directory.Listing", on_delete=models.CASCADE, related_name="needs")
     kind = models.CharField(_("kind"), max_length=12, choices=NeedKind.choices)
     # Multilingual content: modeltranslation adds title_es, description_pt...
     title = models.CharField(_("title"), max_length=200, blank=True, validators=[validate_no_nul])
@@ -95,8 +93,12 @@ class Need(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=NeedKind.values), name="need_kind_valid"),
-            models.CheckConstraint(condition=Q(urgency__in=Urgency.values), name="need_urgency_valid"),
-            models.CheckConstraint(condition=Q(status__in=NeedStatus.values), name="need_status_valid"),
+            models.CheckConstraint(
+                condition=Q(urgency__in=Urgency.values), name="need_urgency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NeedStatus.values), name="need_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="need_ends_after_start",

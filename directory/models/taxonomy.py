@@ -20,7 +20,9 @@ class Category(MP_Node):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
     icon = models.CharField(_("icon"), max_length=40, blank=True)
-    colour = models.CharField(_("colour"), max_length=7, default="#37474f", validators=[colour_validator])
+    colour = models.CharField(
+        _("colour"), max_length=7, default="#37474f", validators=[colour_validator]
+    )
     essglobal_uri = models.URLField(
         _("ESSGlobal URI"),
         blank=True,
@@ -89,7 +91,9 @@ class Place(models.Model):
     point = models.PointField(_("point"), srid=SRID, validators=[validate_point])
     population = models.PositiveBigIntegerField(_("population"), default=0)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
-    geonames_id = models.PositiveBigIntegerField(_("GeoNames id"), null=True, blank=True, unique=True)
+    geonames_id = models.PositiveBigIntegerField(
+        _("GeoNames id"), null=True, blank=True, unique=True
+    )
 
     class Meta:
         verbose_name = _("place")

@@ -140,7 +140,9 @@ STORAGES = {
 TILE_URL = env("TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 TILE_ATTRIBUTION = env(
     "TILE_ATTRIBUTION",
-    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    default=(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    ),
 )
 
 # --- E-mail -------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tejido <noreply@localhost>")
 
-# --- Security defaults shared by every environment -------------------------------------------------
+# --- Security defaults shared by every environment ---------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -161,7 +163,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 # from users are parsed by GEOS, never by GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-# --- API -------------------------------------------------------------------------------------------
+# --- API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous write gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -184,6 +186,9 @@ REST_FRAMEWORK = {
         "proximity": env("THROTTLE_PROXIMITY", default="60/min"),
     },
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
+    # No OPTIONS introspection: the OpenAPI document describes every operation.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": "format",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -60,7 +60,12 @@ def test_bad_listing_parameters_are_named_in_a_400(api, query, field):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("urgency=panic", "urgency"), ("skill=Bad,Tag", "skill"), ("ordering=name", "ordering"), ("kind=x", "kind")],
+    [
+        ("urgency=panic", "urgency"),
+        ("skill=Bad,Tag", "skill"),
+        ("ordering=name", "ordering"),
+        ("kind=x", "kind"),
+    ],
 )
 def test_bad_need_parameters_are_named_in_a_400(api, query, field):
     response = api.get(f"/api/v1/needs/?{query}")
@@ -70,7 +75,12 @@ def test_bad_need_parameters_are_named_in_a_400(api, query, field):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/places/", "/api/v1/places/?q=a", "/api/v1/places/?q=%00%00", "/api/v1/regions/?level=planet"],
+    [
+        "/api/v1/places/",
+        "/api/v1/places/?q=a",
+        "/api/v1/places/?q=%00%00",
+        "/api/v1/regions/?level=planet",
+    ],
 )
 def test_bad_reference_parameters(api, path):
     assert api.get(path).status_code == 400
@@ -78,8 +88,13 @@ def test_bad_reference_parameters(api, path):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/listings/nope/", "/api/v1/needs/123456/", "/api/v1/needs/99999999999999999999/",
-     "/api/v1/regions/nope/", "/api/v1/regions/nope/stats/"],
+    [
+        "/api/v1/listings/nope/",
+        "/api/v1/needs/123456/",
+        "/api/v1/needs/99999999999999999999/",
+        "/api/v1/regions/nope/",
+        "/api/v1/regions/nope/stats/",
+    ],
 )
 def test_unknown_objects_are_404_in_the_error_shape(api, path):
     response = api.get(path)
@@ -110,9 +125,28 @@ VALID = {
         ({"location": {"type": "Point", "coordinates": [1]}}, "location"),
         ({"location": {"type": "LineString", "coordinates": [[1, 1], [2, 2]]}}, "location"),
         ({"location": "POINT(1 1)"}, "location"),
-        ({"service_area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}, "service_area"),
-        ({"service_area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}}, "service_area"),
-        ({"service_area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}}, "service_area"),
+        (
+            {
+                "service_area": {
+                    "type": "Polygon",
+                    "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
+                }
+            },
+            "service_area",
+        ),
+        (
+            {"service_area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}},
+            "service_area",
+        ),
+        (
+            {
+                "service_area": {
+                    "type": "Polygon",
+                    "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]],
+                }
+            },
+            "service_area",
+        ),
         ({"service_area": {"type": "Polygon", "coordinates": "x"}}, "service_area"),
         ({"kind": "castle"}, "kind"),
         ({"name": ""}, "name"),
@@ -124,8 +158,14 @@ VALID = {
         ({"founded_year": 1200}, "founded_year"),
         ({"contacts": [{"kind": "email", "value": "nope"}]}, "contacts.0.value"),
         ({"contacts": [{"kind": "phone", "value": "call me"}]}, "contacts.0.value"),
-        ({"opening_hours": [{"weekday": 8, "opens": "09:00", "closes": "17:00"}]}, "opening_hours.0.weekday"),
-        ({"opening_hours": [{"weekday": 1, "opens": "09:00", "closes": "09:00"}]}, "opening_hours.0.closes"),
+        (
+            {"opening_hours": [{"weekday": 8, "opens": "09:00", "closes": "17:00"}]},
+            "opening_hours.0.weekday",
+        ),
+        (
+            {"opening_hours": [{"weekday": 1, "opens": "09:00", "closes": "09:00"}]},
+            "opening_hours.0.closes",
+        ),
         ({"categories": ["nope"]}, "categories"),
         ({"status": "published"}, "status"),
         ({"verified_on": "2026-01-01"}, "verified_on"),
@@ -178,10 +218,33 @@ def test_bad_need_writes_are_refused(api):
     url = f"/api/v1/listings/{membership.listing.slug}/needs/"
     for body, field in [
         ({"kind": "food", "original_language": "es", "title": {}}, "title"),
-        ({"kind": "food", "original_language": "es", "title": {"es": "x"}, "skills": ["Bad Tag"]}, "skills"),
-        ({"kind": "food", "original_language": "es", "title": {"es": "x"}, "starts_on": "2026-05-02", "ends_on": "2026-05-01"}, "detail"),
-        ({"kind": "food", "original_language": "es", "title": {"es": "x"}, "urgency": "panic"}, "urgency"),
-        ({"kind": "food", "original_language": "es", "title": {"es": "x"}, "listing": 5}, "listing"),
+        (
+            {
+                "kind": "food",
+                "original_language": "es",
+                "title": {"es": "x"},
+                "skills": ["Bad Tag"],
+            },
+            "skills",
+        ),
+        (
+            {
+                "kind": "food",
+                "original_language": "es",
+                "title": {"es": "x"},
+                "starts_on": "2026-05-02",
+                "ends_on": "2026-05-01",
+            },
+            "detail",
+        ),
+        (
+            {"kind": "food", "original_language": "es", "title": {"es": "x"}, "urgency": "panic"},
+            "urgency",
+        ),
+        (
+            {"kind": "food", "original_language": "es", "title": {"es": "x"}, "listing": 5},
+            "listing",
+        ),
     ]:
         response = api.post(url, body, format="json")
         assert response.status_code == 400, (body, response.content)
@@ -201,7 +264,12 @@ def test_reports_are_validated(api):
         response = api.post("/api/v1/reports/", body, format="json")
         assert response.status_code == 400 and field in response.json()["errors"]
     assert not Report.objects.exists()
-    assert api.post("/api/v1/reports/", {"listing": listing.slug, "reason": "spam"}, format="json").status_code == 201
+    assert (
+        api.post(
+            "/api/v1/reports/", {"listing": listing.slug, "reason": "spam"}, format="json"
+        ).status_code
+        == 201
+    )
 
 
 def test_method_not_allowed_is_a_405_in_the_error_shape(api):

@@ -53,7 +53,12 @@ def test_category_includes_its_descendants(api):
 def test_need_means_a_current_open_need_of_that_kind(api):
     today = timezone.localdate()
     NeedFactory(listing=ListingFactory(slug="food"), kind="food")
-    NeedFactory(listing=ListingFactory(slug="expired"), kind="food", starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=1))
+    NeedFactory(
+        listing=ListingFactory(slug="expired"),
+        kind="food",
+        starts_on=today - timedelta(days=9),
+        ends_on=today - timedelta(days=1),
+    )
     NeedFactory(listing=ListingFactory(slug="fulfilled"), kind="food", status="fulfilled")
     NeedFactory(listing=ListingFactory(slug="money"), kind="money")
     assert slugs(api.get("/api/v1/listings/?need=food")) == ["food"]
@@ -61,10 +66,21 @@ def test_need_means_a_current_open_need_of_that_kind(api):
 
 def test_language_access_country_verified_and_freshness(api):
     now = timezone.now()
-    ListingFactory(slug="a", languages=["es", "nah"], access=["free", "walk_in"], country="MX",
-                   verified_on=now.date(), last_confirmed_at=now - timedelta(days=10))
-    ListingFactory(slug="b", languages=["en"], access=["free"], country="US",
-                   last_confirmed_at=now - timedelta(days=200))
+    ListingFactory(
+        slug="a",
+        languages=["es", "nah"],
+        access=["free", "walk_in"],
+        country="MX",
+        verified_on=now.date(),
+        last_confirmed_at=now - timedelta(days=10),
+    )
+    ListingFactory(
+        slug="b",
+        languages=["en"],
+        access=["free"],
+        country="US",
+        last_confirmed_at=now - timedelta(days=200),
+    )
     assert slugs(api.get("/api/v1/listings/?language=nah")) == ["a"]
     assert set(slugs(api.get("/api/v1/listings/?access=free"))) == {"a", "b"}
     assert slugs(api.get("/api/v1/listings/?access=free,walk_in")) == ["a"]
@@ -76,7 +92,9 @@ def test_language_access_country_verified_and_freshness(api):
 
 def test_region_uses_the_region_membership(api):
     oaxaca = RegionFactory(slug="mx-oaxaca", geom=box(-98.6, 15.6, -93.8, 18.7))
-    inside = services.listing_create(listing=ListingFactory.build(slug="in", location=at(-96.72, 17.06)))
+    inside = services.listing_create(
+        listing=ListingFactory.build(slug="in", location=at(-96.72, 17.06))
+    )
     services.listing_create(listing=ListingFactory.build(slug="out", location=at(-99.13, 19.43)))
     assert list(inside.regions.all()) == [oaxaca]
     assert slugs(api.get("/api/v1/listings/?region=mx-oaxaca")) == ["in"]
@@ -97,12 +115,24 @@ def test_region_uses_the_region_membership(api):
     ],
 )
 def test_q_searches_every_language_ignoring_accents_case_and_small_typos(api, query, expected):
-    ListingFactory(slug="kitchen", name="Olla Común", summary_es="Una cocina comunitaria en el barrio.")
+    ListingFactory(
+        slug="kitchen", name="Olla Común", summary_es="Una cocina comunitaria en el barrio."
+    )
     ListingFactory(slug="cafe", name="Café La Esperanza", summary_es="")
-    ListingFactory(slug="moradia", name="Teto Para Todos", original_language="pt", summary_es="",
-                   summary_pt="Luta por moradia digna.")
-    ListingFactory(slug="logement", name="Solidarité Nord", original_language="fr", summary_es="",
-                   description_fr="Entraide pour le logement et l'alimentation.")
+    ListingFactory(
+        slug="moradia",
+        name="Teto Para Todos",
+        original_language="pt",
+        summary_es="",
+        summary_pt="Luta por moradia digna.",
+    )
+    ListingFactory(
+        slug="logement",
+        name="Solidarité Nord",
+        original_language="fr",
+        summary_es="",
+        description_fr="Entraide pour le logement et l'alimentation.",
+    )
     ListingFactory(slug="weavers", name="Cooperativa Tejedoras de Oaxaca", summary_es="Textiles.")
     assert set(slugs(api.get("/api/v1/listings/", {"q": query}))) == expected
 
@@ -118,12 +148,18 @@ def test_open_now_uses_the_listing_time_zone_and_overnight_hours(api):
     weekday = now.isoweekday()
     yesterday = (weekday - 2) % 7 + 1
     open_day = ListingFactory(slug="open", timezone=tz)
-    OpeningPeriod.objects.create(listing=open_day, weekday=weekday, opens=time(0, 0), closes=time(23, 59))
+    OpeningPeriod.objects.create(
+        listing=open_day, weekday=weekday, opens=time(0, 0), closes=time(23, 59)
+    )
     closed = ListingFactory(slug="closed", timezone=tz)
-    OpeningPeriod.objects.create(listing=closed, weekday=(weekday % 7) + 1, opens=time(0, 0), closes=time(23, 59))
+    OpeningPeriod.objects.create(
+        listing=closed, weekday=(weekday % 7) + 1, opens=time(0, 0), closes=time(23, 59)
+    )
     overnight = ListingFactory(slug="overnight", timezone=tz)
     # Opens yesterday at 23:59 and runs until 23:58 today (closes < opens: past midnight).
-    OpeningPeriod.objects.create(listing=overnight, weekday=yesterday, opens=time(23, 59), closes=time(23, 58))
+    OpeningPeriod.objects.create(
+        listing=overnight, weekday=yesterday, opens=time(23, 59), closes=time(23, 58)
+    )
     ListingFactory(slug="no-hours", timezone=tz)
     ListingFactory(slug="no-timezone", timezone="")
     expected = {"open", "overnight"} if time(0, 0) <= now.time() < time(23, 58) else {"open"}
@@ -152,8 +188,12 @@ def test_bbox_keeps_public_points_inside_the_box(api):
 def test_near_me_orders_by_postgis_distance_and_carries_distance_km(api):
     here = at(-117.8678, 33.7456)  # Santa Ana, CA
     points = {
-        "a": at(-117.80, 33.70), "b": at(-117.95, 33.80), "c": at(-117.87, 33.75),
-        "d": at(-118.24, 34.05), "e": at(-117.16, 32.72), "f": at(-117.90, 33.60),
+        "a": at(-117.80, 33.70),
+        "b": at(-117.95, 33.80),
+        "c": at(-117.87, 33.75),
+        "d": at(-118.24, 34.05),
+        "e": at(-117.16, 32.72),
+        "f": at(-117.90, 33.60),
     }
     for slug, point in points.items():
         ListingFactory(slug=slug, location=point, location_precision="exact")
@@ -162,7 +202,8 @@ def test_near_me_orders_by_postgis_distance_and_carries_distance_km(api):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT slug, ST_Distance(public_point::geography, %s::geography, false) AS d "
-            "FROM directory_listing WHERE ST_DWithin(public_point::geography, %s::geography, 200000, false) "
+            "FROM directory_listing "
+            "WHERE ST_DWithin(public_point::geography, %s::geography, 200000, false) "
             "ORDER BY d, id",
             [here.ewkt, here.ewkt],
         )
@@ -200,13 +241,17 @@ def test_ordering(api, ordering, expected):
     for n, (slug, name) in enumerate([("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")]):
         listing = ListingFactory(slug=slug, name=name)
         Listing.objects.filter(pk=listing.pk).update(
-            created_at=now - timedelta(days=10 - n), updated_at=now - timedelta(days={0: 5, 1: 1, 2: 9}[n])
+            created_at=now - timedelta(days=10 - n),
+            updated_at=now - timedelta(days={0: 5, 1: 1, 2: 9}[n]),
         )
     assert slugs(api.get(f"/api/v1/listings/?ordering={ordering}")) == expected
 
 
 def test_ties_in_distance_break_by_id_so_pages_are_stable(api):
-    first = [ListingFactory(slug=f"same-{n}", location=at(-99.1331, 19.4326), location_precision="area") for n in range(7)]
+    first = [
+        ListingFactory(slug=f"same-{n}", location=at(-99.1331, 19.4326), location_precision="area")
+        for n in range(7)
+    ]
     page_one = slugs(api.get("/api/v1/listings/?lat=19.43&lng=-99.13&limit=4"))
     page_two = slugs(api.get("/api/v1/listings/?lat=19.43&lng=-99.13&limit=4&offset=4"))
     assert page_one + page_two == [listing.slug for listing in first]
@@ -217,15 +262,26 @@ def test_every_filter_at_once(api):
     RegionFactory(slug="mx-cdmx", geom=box(-99.4, 19.0, -98.9, 19.6))
     match = services.listing_create(
         listing=ListingFactory.build(
-            slug="match", kind="mutual_aid", location=at(-99.14, 19.42), languages=["es", "nah"],
-            access=["free"], summary_es="Cocina comunitaria", verified_on=timezone.localdate(),
+            slug="match",
+            kind="mutual_aid",
+            location=at(-99.14, 19.42),
+            languages=["es", "nah"],
+            access=["free"],
+            summary_es="Cocina comunitaria",
+            verified_on=timezone.localdate(),
         ),
         categories=[food],
     )
     NeedFactory(listing=match, kind="food")
     services.listing_create(
-        listing=ListingFactory.build(slug="other-kind", kind="cooperative", location=at(-99.14, 19.42),
-                                     languages=["es", "nah"], access=["free"], summary_es="Cocina comunitaria"),
+        listing=ListingFactory.build(
+            slug="other-kind",
+            kind="cooperative",
+            location=at(-99.14, 19.42),
+            languages=["es", "nah"],
+            access=["free"],
+            summary_es="Cocina comunitaria",
+        ),
         categories=[food],
     )
     response = api.get(

@@ -31,7 +31,14 @@ EDIT = {"name": "Unión de Inquilinos"}
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("anonymous", 401), ("stranger", 403), ("organizer", 403), ("editor", 200), ("lead", 200), ("moderator", 200)],
+    [
+        ("anonymous", 401),
+        ("stranger", 403),
+        ("organizer", 403),
+        ("editor", 200),
+        ("lead", 200),
+        ("moderator", 200),
+    ],
 )
 def test_changing_a_listing(api, personas, listing, who, status):
     response = as_(api, personas, who).patch("/api/v1/listings/tenants/", EDIT, format="json")
@@ -55,9 +62,13 @@ def test_deleting_a_listing_archives_it(api, personas, listing, who, status):
 @pytest.mark.parametrize(("who", "status"), [("anonymous", 401), ("stranger", 201)])
 def test_creating_a_listing_needs_an_account_and_makes_its_author_lead(api, personas, who, status):
     body = {
-        "kind": "mutual_aid", "name": "Red de Apoyo", "original_language": "es",
-        "location_precision": "region", "location": {"type": "Point", "coordinates": [-99.1, 19.4]},
-        "address": {"country": "MX"}, "summary": {"es": "Despensas", "en": "Food boxes"},
+        "kind": "mutual_aid",
+        "name": "Red de Apoyo",
+        "original_language": "es",
+        "location_precision": "region",
+        "location": {"type": "Point", "coordinates": [-99.1, 19.4]},
+        "address": {"country": "MX"},
+        "summary": {"es": "Despensas", "en": "Food boxes"},
     }
     response = as_(api, personas, who).post("/api/v1/listings/", body, format="json")
     assert response.status_code == status
@@ -74,16 +85,29 @@ def test_creating_a_listing_needs_an_account_and_makes_its_author_lead(api, pers
 
 def test_nobody_can_write_status_or_verification_through_the_api(api, personas, listing):
     api.force_authenticate(personas["lead"])
-    for field, value in (("status", "published"), ("verified_on", "2026-01-01"), ("hidden_by_reports", False)):
+    for field, value in (
+        ("status", "published"),
+        ("verified_on", "2026-01-01"),
+        ("hidden_by_reports", False),
+    ):
         response = api.patch("/api/v1/listings/tenants/", {field: value}, format="json")
         assert response.status_code == 400 and field in response.json()["errors"]
 
 
 @pytest.mark.parametrize(
     ("who", "sees_true_point"),
-    [("anonymous", False), ("stranger", False), ("organizer", True), ("editor", True), ("lead", True), ("moderator", True)],
+    [
+        ("anonymous", False),
+        ("stranger", False),
+        ("organizer", True),
+        ("editor", True),
+        ("lead", True),
+        ("moderator", True),
+    ],
 )
-def test_true_location_only_to_those_allowed_and_every_read_audited(api, personas, listing, who, sees_true_point):
+def test_true_location_only_to_those_allowed_and_every_read_audited(
+    api, personas, listing, who, sees_true_point
+):
     body = as_(api, personas, who).get("/api/v1/listings/tenants/").json()
     assert ("true_location" in body) is sees_true_point
     if sees_true_point:
@@ -119,10 +143,21 @@ def test_contacts_by_visibility(api, personas, listing, who, visible):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("anonymous", 401), ("stranger", 403), ("organizer", 403), ("editor", 201), ("lead", 201), ("moderator", 201)],
+    [
+        ("anonymous", 401),
+        ("stranger", 403),
+        ("organizer", 403),
+        ("editor", 201),
+        ("lead", 201),
+        ("moderator", 201),
+    ],
 )
 def test_adding_a_need(api, personas, listing, who, status):
-    body = {"kind": "volunteers", "original_language": "es", "title": {"es": "Voluntarias para el sábado"}}
+    body = {
+        "kind": "volunteers",
+        "original_language": "es",
+        "title": {"es": "Voluntarias para el sábado"},
+    }
     response = as_(api, personas, who).post("/api/v1/listings/tenants/needs/", body, format="json")
     assert response.status_code == status, response.content
     assert Need.objects.filter(listing=listing).exists() is (status == 201)
@@ -146,7 +181,10 @@ def test_changing_and_closing_a_need(api, personas, listing, who, status):
 def test_a_need_of_another_listing_cannot_be_changed_by_this_lead(api, personas, listing):
     other = NeedFactory()
     api.force_authenticate(personas["lead"])
-    assert api.patch(f"/api/v1/needs/{other.pk}/", {"urgency": "low"}, format="json").status_code == 403
+    assert (
+        api.patch(f"/api/v1/needs/{other.pk}/", {"urgency": "low"}, format="json").status_code
+        == 403
+    )
 
 
 def test_session_writes_need_a_csrf_token(personas, listing):

@@ -22,7 +22,9 @@ VOLATILE = {"id", "url", "updated_at", "created_at", "last_confirmed_at"}
 def listing_at(lng, lat, precision="area"):
     Listing.objects.all().delete()
     return ListingFactory(
-        slug="secret", name="Unión de Inquilinos", location=Point(lng, lat, srid=4326),
+        slug="secret",
+        name="Unión de Inquilinos",
+        location=Point(lng, lat, srid=4326),
         location_precision=precision,
     )
 
@@ -33,11 +35,15 @@ def probes():
     for ring_km in (0.3, 1, 3, 10):
         for angle in range(0, 360, 45):
             dlat = ring_km / 111.2 * math.sin(math.radians(angle))
-            dlng = ring_km / (111.2 * math.cos(math.radians(33.745))) * math.cos(math.radians(angle))
+            dlng = (
+                ring_km / (111.2 * math.cos(math.radians(33.745))) * math.cos(math.radians(angle))
+            )
             queries.append(f"lat={33.745 + dlat:.6f}&lng={-117.865 + dlng:.6f}&radius_km=20")
     for half in (0.1, 0.01, 0.006, 0.0049, 0.003, 0.001):
         queries.append(f"bbox={-117.865 - half},{33.745 - half},{-117.865 + half},{33.745 + half}")
-        queries.append(f"bbox={TRUE_A[0] - half},{TRUE_A[1] - half},{TRUE_A[0] + half},{TRUE_A[1] + half}")
+        queries.append(
+            f"bbox={TRUE_A[0] - half},{TRUE_A[1] - half},{TRUE_A[0] + half},{TRUE_A[1] + half}"
+        )
     for radius in (0.01, 0.1, 0.3, 0.5, 0.7, 1, 2):
         queries.append(f"lat={TRUE_A[1]}&lng={TRUE_A[0]}&radius_km={radius}")
         queries.append(f"lat={TRUE_B[1]}&lng={TRUE_B[0]}&radius_km={radius}")
@@ -96,7 +102,11 @@ def test_trilateration_from_many_points_recovers_at_best_the_cell_centre(api):
         observations.append(((lat, lng), item["distance_km"]))
         assert item["distance_km"] == round(item["distance_km"])  # whole km only
     best = min(
-        ((lat, lng) for lat in frange(33.73, 33.76, 0.0005) for lng in frange(-117.88, -117.85, 0.0005)),
+        (
+            (lat, lng)
+            for lat in frange(33.73, 33.76, 0.0005)
+            for lng in frange(-117.88, -117.85, 0.0005)
+        ),
         key=lambda guess: sum((round(haversine_km(guess, at)) - d) ** 2 for at, d in observations),
     )
     error_km = haversine_km(best, (TRUE_A[1], TRUE_A[0]))
@@ -119,8 +129,13 @@ def test_hidden_listings_never_appear_in_spatial_answers(api):
 
 def test_nothing_public_carries_the_true_coordinates(api):
     listing_at(*TRUE_A)
-    for path in ("/api/v1/listings/", "/api/v1/listings/secret/", "/api/v1/listings/?format=geojson",
-                 "/api/v1/listings/secret/?format=geojson", "/api/v1/needs/?lat=33.74&lng=-117.87"):
+    for path in (
+        "/api/v1/listings/",
+        "/api/v1/listings/secret/",
+        "/api/v1/listings/?format=geojson",
+        "/api/v1/listings/secret/?format=geojson",
+        "/api/v1/needs/?lat=33.74&lng=-117.87",
+    ):
         text = api.get(path).content.decode()
         for coordinate in ("-117.8696", "33.7404", "117.869", "33.740"):
             assert coordinate not in text, (path, coordinate)

@@ -19,7 +19,11 @@ def feature_collection(*features):
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": rings}}
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Polygon", "coordinates": rings},
+            }
             for props, rings in features
         ],
     }
@@ -37,10 +41,15 @@ def geojson(tmp_path):
 
 def test_load_regions_creates_and_then_updates_by_slug(geojson):
     path = geojson(feature_collection(({"id": "09", "name": "Ciudad de México"}, SQUARE)))
-    call_command("load_regions", path, level="admin1", country="MX", slug_prefix="mx-", name_language="es")
+    call_command(
+        "load_regions", path, level="admin1", country="MX", slug_prefix="mx-", name_language="es"
+    )
     region = Region.objects.get()
     assert (region.slug, region.code, region.name_es, region.country.code) == (
-        "mx-ciudad-de-mexico", "09", "Ciudad de México", "MX"
+        "mx-ciudad-de-mexico",
+        "09",
+        "Ciudad de México",
+        "MX",
     )
     assert region.geom.geom_type == "MultiPolygon"
     call_command("load_regions", path, level="admin1", country="MX", slug_prefix="mx-")
@@ -57,9 +66,13 @@ def test_load_regions_nests_under_a_parent(geojson):
 
 def test_load_regions_refuses_an_invalid_polygon_and_writes_nothing(geojson):
     path = geojson(
-        feature_collection(({"id": "1", "name": "Good"}, SQUARE), ({"id": "2", "name": "Bowtie"}, BOWTIE))
+        feature_collection(
+            ({"id": "1", "name": "Good"}, SQUARE), ({"id": "2", "name": "Bowtie"}, BOWTIE)
+        )
     )
-    with pytest.raises(CommandError, match=r"feature 1 \(id=2\).*Self-intersection.*Nothing was loaded"):
+    with pytest.raises(
+        CommandError, match=r"feature 1 \(id=2\).*Self-intersection.*Nothing was loaded"
+    ):
         call_command("load_regions", path, level="admin1")
     assert not Region.objects.exists()
 
@@ -76,14 +89,16 @@ def test_load_regions_repairs_when_asked(geojson):
     ["{not json", '{"type": "FeatureCollection", "features": [{"type": "Feature"', ""],
 )
 def test_load_regions_refuses_a_malformed_file(geojson, content):
-    with pytest.raises(CommandError, match="not a readable GIS file|no features"):
+    with pytest.raises(CommandError, match=r"not a readable GIS file|no features"):
         call_command("load_regions", geojson(content), level="admin1")
     assert not Region.objects.exists()
 
 
 def test_load_regions_refuses_coordinates_outside_the_world(geojson):
-    path = geojson(feature_collection(({"id": "1", "name": "Far"}, [[[170, 0], [190, 0], [190, 1], [170, 0]]])))
-    with pytest.raises(CommandError, match="outside -180..180"):
+    path = geojson(
+        feature_collection(({"id": "1", "name": "Far"}, [[[170, 0], [190, 0], [190, 1], [170, 0]]]))
+    )
+    with pytest.raises(CommandError, match=r"outside -180\.\.180"):
         call_command("load_regions", path, level="custom")
     assert not Region.objects.exists()
 

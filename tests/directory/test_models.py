@@ -95,7 +95,9 @@ def test_region_membership_follows_the_public_cell_not_the_true_point():
 
 def test_hidden_listing_is_listed_by_country_and_state_only():
     country = RegionFactory(slug="mx", level=RegionLevel.COUNTRY, geom=box(-118, 14, -86, 33))
-    state = RegionFactory(slug="mx-cdmx", level=RegionLevel.ADMIN1, geom=box(-99.4, 19, -98.9, 19.6))
+    state = RegionFactory(
+        slug="mx-cdmx", level=RegionLevel.ADMIN1, geom=box(-99.4, 19, -98.9, 19.6)
+    )
     RegionFactory(slug="coyoacan", level=RegionLevel.ADMIN2, geom=box(-99.2, 19.3, -99.1, 19.5))
     listing = services.listing_create(
         listing=ListingFactory.build(
@@ -189,7 +191,9 @@ def test_public_needs_are_those_of_public_listings():
 
 
 def test_a_need_cannot_end_before_it_starts():
-    need = NeedFactory.build(starts_on=timezone.localdate(), ends_on=timezone.localdate() - timedelta(days=1))
+    need = NeedFactory.build(
+        starts_on=timezone.localdate(), ends_on=timezone.localdate() - timedelta(days=1)
+    )
     with pytest.raises(ValidationError) as error:
         need.full_clean(exclude=["listing"])
     assert "cannot end before it starts" in str(error.value)

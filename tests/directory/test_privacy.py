@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from directory.choices import LocationPrecision
 from directory.models import Listing
-from directory.privacy import PUBLIC_ADDRESS_FIELDS, cell_size_degrees, grid_cell_centre, public_point
+from directory.privacy import (
+    PUBLIC_ADDRESS_FIELDS,
+    cell_size_degrees,
+    grid_cell_centre,
+    public_point,
+)
 from tests.factories import ListingFactory
 
 longitudes = st.floats(min_value=-180, max_value=180, allow_nan=False)
@@ -54,7 +59,9 @@ def test_exact_publishes_the_true_point_and_hidden_nothing():
 )
 @pytest.mark.django_db
 def test_database_stores_the_public_point_for_each_precision(precision, expected):
-    listing = ListingFactory(location=Point(-117.86783, 33.74557, srid=4326), location_precision=precision)
+    listing = ListingFactory(
+        location=Point(-117.86783, 33.74557, srid=4326), location_precision=precision
+    )
     listing.refresh_from_db()
     if expected is None:
         assert listing.public_point is None
@@ -103,9 +110,7 @@ def test_database_and_python_agree_to_the_bit_on_many_points():
 
 
 def test_address_published_shrinks_with_precision():
-    exact, area, region, hidden = (
-        set(PUBLIC_ADDRESS_FIELDS[p]) for p in LocationPrecision.values
-    )
+    exact, area, region, hidden = (set(PUBLIC_ADDRESS_FIELDS[p]) for p in LocationPrecision.values)
     assert "street_address" in exact
     assert "street_address" not in area | region | hidden
     assert hidden < region < area < exact

@@ -13,14 +13,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-accounts", action="store_true", help="do not create demo accounts")
+        parser.add_argument(
+            "--no-accounts", action="store_true", help="do not create demo accounts"
+        )
 
     def handle(self, *args, **options):
         production = settings.SETTINGS_MODULE.endswith(".production")
         password = None
         if not options["no_accounts"]:
             if production:
-                raise CommandError("demo accounts are never created in production; use --no-accounts")
+                raise CommandError(
+                    "demo accounts are never created in production; use --no-accounts"
+                )
             password = os.environ.get(DEMO_PASSWORD_ENV, "tejido-demo")
         load_demo(self.stdout.write, password=password)
         if password:

@@ -29,5 +29,7 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(f"{error}. Nothing was loaded.") from error
         self.stdout.write(
-            self.style.SUCCESS(f"gazetteer: {counts['cities']} cities, {counts['zip_codes']} ZIP codes")
+            self.style.SUCCESS(
+                f"gazetteer: {counts['cities']} cities, {counts['zip_codes']} ZIP codes"
+            )
         )

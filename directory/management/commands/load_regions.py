@@ -25,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--names-csv",
             type=Path,
-            help="CSV with name_en/name_es/name_pt/name_fr per feature; features absent from it are skipped",
+            help=(
+                "CSV with name_en/name_es/name_pt/name_fr per feature; "
+                "features absent from it are skipped"
+            ),
         )
         parser.add_argument("--names-key", default="ccn3", help="CSV column matching --code-field")
         parser.add_argument("--code-column", default="cca2", help="CSV column to store as code")
