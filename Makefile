@@ -31,3 +31,17 @@ messages:   ## update the translation catalogs from the source
 
 clean:      ## remove the virtualenv and the private database
 	@bash scripts/db.sh stop; rm -rf .venv var staticfiles
+
+# --- Benchmark (bench/README.md) ---------------------------------------------------------------
+BENCH_LISTINGS ?= 1000000
+.PHONY: bench
+
+bench:      ## generate $(BENCH_LISTINGS) listings if needed, then measure (bench/README.md)
+	@bash scripts/setup.sh
+	@started=""; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	  if [ "$$(bash scripts/db.sh start)" = started ]; then started=1; fi; \
+	fi; \
+	trap 'if [ -n "$$started" ]; then bash scripts/db.sh stop; fi' EXIT; \
+	DJANGO_ENV=bench .venv/bin/python bench/generate.py --listings $(BENCH_LISTINGS) \
+	  && DJANGO_ENV=bench .venv/bin/python bench/run.py $(BENCH_ARGS)

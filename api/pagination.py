@@ -27,6 +27,10 @@ class LimitOffset(LimitOffsetPagination):
         form = PageForm(request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
+        if (form.cleaned_data["limit"] or 0) > self.max_limit:
+            raise ValidationError(
+                {"limit": [_("At most %(max)d results per page here.") % {"max": self.max_limit}]}
+            )
         self.request = request
         self.limit = form.cleaned_data["limit"] or self.default_limit
         self.offset = form.cleaned_data["offset"] or 0

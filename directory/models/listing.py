@@ -195,7 +195,11 @@ class Listing(models.Model):
             GinIndex(fields=["languages"], name="listing_languages_gin"),
             GinIndex(fields=["access"], name="listing_access_gin"),
             models.Index(fields=["status", "kind"], name="listing_status_kind"),
-            models.Index(fields=["updated_at"], name="listing_updated_at"),
+            # The orders of the list endpoints, ties broken by id.
+            models.Index(fields=["name", "id"], name="listing_name_id"),
+            models.Index(fields=["-updated_at", "id"], name="listing_updated_id"),
+            models.Index(fields=["-created_at", "id"], name="listing_created_id"),
+            models.Index(fields=["country"], name="listing_country"),
         ]
         constraints = [
             models.CheckConstraint(
