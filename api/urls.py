@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import reference, views
+from . import exports, reference, views
 
 app_name = "api"
 
@@ -19,5 +19,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("auth/token/", views.ObtainToken.as_view(), name="token"),
+    path("listings/export.geojson", exports.GeoJSONExport.as_view(), name="export-geojson"),
+    path("listings/export.csv", exports.CSVExport.as_view(), name="export-csv"),
     *router.urls,
 ]

@@ -33,9 +33,9 @@ def wants_geojson(request) -> bool:
     return getattr(request.accepted_renderer, "format", "json") == "geojson"
 
 
-def validated_filters(request, filterset_class) -> dict:
+def validated_filters(request, filterset_class, extra=COMMON_PARAMETERS) -> dict:
     """Validate the query string against a FilterSet; unknown parameters are errors."""
-    unknown = set(request.query_params) - set(filterset_class.base_filters) - COMMON_PARAMETERS
+    unknown = set(request.query_params) - set(filterset_class.base_filters) - set(extra)
     if unknown:
         raise UnknownParameters(unknown)
     filterset = filterset_class(data=request.query_params, request=request)
@@ -47,6 +47,28 @@ def validated_filters(request, filterset_class) -> dict:
     if data.get("radius_km") is None:
         data["radius_km"] = DEFAULT_RADIUS_KM
     return data
+
+
+def listing_query(data: dict) -> selectors.ListingQuery:
+    """The selector's query from validated listing filters (API, exports and pages)."""
+    return selectors.ListingQuery(
+        kinds=tuple(data.get("kind") or ()),
+        category=data.get("category") or None,
+        need=data.get("need") or "",
+        language=data.get("language") or "",
+        access=tuple(data.get("access") or ()),
+        country=data.get("country") or "",
+        region=data.get("region") or None,
+        q=(data.get("q") or "").strip(),
+        open_now=bool(data.get("open_now")),
+        verified=bool(data.get("verified")),
+        confirmed_within_days=data.get("confirmed_within_days"),
+        updated_since=data.get("updated_since"),
+        point=data["point"],
+        radius_km=data["radius_km"],
+        bbox=data.get("bbox"),
+        ordering=data.get("ordering") or "",
+    )
 
 
 class UnknownParameters(Exception):
@@ -88,25 +110,7 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
     permission_classes = [ListingPermission]
 
     def list(self, request):
-        data = validated_filters(request, ListingFilterSet)
-        query = selectors.ListingQuery(
-            kinds=tuple(data.get("kind") or ()),
-            category=data.get("category") or None,
-            need=data.get("need") or "",
-            language=data.get("language") or "",
-            access=tuple(data.get("access") or ()),
-            country=data.get("country") or "",
-            region=data.get("region") or None,
-            q=(data.get("q") or "").strip(),
-            open_now=bool(data.get("open_now")),
-            verified=bool(data.get("verified")),
-            confirmed_within_days=data.get("confirmed_within_days"),
-            updated_since=data.get("updated_since"),
-            point=data["point"],
-            radius_km=data["radius_km"],
-            bbox=data.get("bbox"),
-            ordering=data.get("ordering") or "",
-        )
+        query = listing_query(validated_filters(request, ListingFilterSet))
         with_distance = query.point is not None
         return self.lean_list(
             request,

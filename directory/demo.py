@@ -89,7 +89,11 @@ def load_categories(path: Path = DEMO / "categories.json") -> int:
             new.name = row["name"]["en"]
             new.full_clean(exclude=["path", "depth", "numchild"])
             parent = by_slug[row["parent"]] if row["parent"] else None
-            category = parent.add_child(instance=new) if parent else Category.add_root(instance=new)
+            category = (
+                Category.objects.add_child(parent, instance=new)
+                if parent
+                else Category.objects.add_root(instance=new)
+            )
             by_slug[row["slug"]] = category
             continue
         for field, value in fields.items():

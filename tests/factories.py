@@ -35,7 +35,9 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, parent=None, **kwargs):
         node = model_class(**kwargs)
-        return parent.add_child(instance=node) if parent else model_class.add_root(instance=node)
+        if parent:
+            return model_class.objects.add_child(parent, instance=node)
+        return model_class.objects.add_root(instance=node)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

@@ -66,13 +66,20 @@ def plans(queryset):
 
 def rows(query, *, needs=False):
     if needs:
-        return selectors.public_need_rows(selectors.public_needs(query), with_distance=query.point is not None)
-    return selectors.public_listing_rows(selectors.public_listings(query), with_distance=query.point is not None)
+        return selectors.public_need_rows(
+            selectors.public_needs(query), with_distance=query.point is not None
+        )
+    return selectors.public_listing_rows(
+        selectors.public_listings(query), with_distance=query.point is not None
+    )
 
 
 LISTING_SHAPES = {
     "near me": (dict(point=HERE), "listing_public_geog_gist"),
-    "radius 10 km by name": (dict(point=HERE, radius_km=10, ordering="name"), "listing_public_geog_gist"),
+    "radius 10 km by name": (
+        dict(point=HERE, radius_km=10, ordering="name"),
+        "listing_public_geog_gist",
+    ),
     "bbox": (dict(bbox=(-99.2, 19.3, -99.0, 19.5)), "listing_public_point_gist"),
     "text": (dict(q="huerto"), "listing_search_gin"),
     "text near me": (dict(q="huerto", point=HERE, radius_km=50), None),
@@ -103,7 +110,12 @@ def test_region_and_category_filters_use_their_join_tables(many_listings):
 
 @pytest.mark.parametrize(
     "arguments",
-    [dict(), dict(point=HERE), dict(kinds=("food",), point=HERE, radius_km=10), dict(q="voluntarias")],
+    [
+        dict(),
+        dict(point=HERE),
+        dict(kinds=("food",), point=HERE, radius_km=10),
+        dict(q="voluntarias"),
+    ],
 )
 def test_need_queries_run_on_indexes(many_listings, arguments):
     for plan in plans(rows(selectors.NeedQuery(**arguments), needs=True)):

@@ -1,0 +1,185 @@
+"""Exports with the listing filters (DESIGN.md §3): a GeoJSON map layer built by PostGIS
+in one query, and CSV (defusedcsv: no formula injection). Both carry public data only."""
+
+import io
+
+from defusedcsv import csv
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from directory import selectors
+
+from .errors import unknown_parameters
+from .filters import ListingFilterSet
+from .renderers import GeoJSONRenderer
+from .rows import ListingRows
+from .schema import ERRORS
+from .views import UnknownParameters, listing_query, validated_filters
+
+EXPORT_DEFAULT = 5_000
+EXPORT_MAX = 10_000
+LIMIT = OpenApiParameter(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": EXPORT_MAX},
+    description="Features at most (default 5,000, at most 10,000); `truncated` says if more matched.",
+)
+
+
+def export_limit(request) -> int:
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return EXPORT_DEFAULT
+    if not raw.isdigit() or not 1 <= int(raw) <= EXPORT_MAX:
+        raise ValidationError(
+            {"limit": [_("Give a whole number from 1 to %(max)d.") % {"max": EXPORT_MAX}]}
+        )
+    return int(raw)
+
+
+class PassthroughGeoJSONRenderer(GeoJSONRenderer):
+    """Sends JSON that PostGIS already built as is."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes | str):
+            return data.encode() if isinstance(data, str) else data
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        # Errors reach a CSV client as JSON text; they are rare and must stay readable.
+        return GeoJSONRenderer().render(data)
+
+
+class ExportView(APIView):
+    filterset_class = ListingFilterSet
+
+    def handle_exception(self, exc):
+        if isinstance(exc, UnknownParameters):
+            return unknown_parameters(exc.names)
+        return super().handle_exception(exc)
+
+    def matching(self, request):
+        data = validated_filters(request, ListingFilterSet, extra={"limit"})
+        limit = export_limit(request)
+        queryset = selectors.public_listings(listing_query(data))
+        return queryset, limit
+
+
+@extend_schema(
+    summary="A GeoJSON map layer of the listings matching the filters",
+    parameters=[LIMIT],
+    responses={
+        (200, "application/geo+json"): OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="FeatureCollection with `count` and `truncated` as foreign members; "
+            "features have id, slug, name, kind and location_precision.",
+        ),
+        400: ERRORS[400],
+        429: ERRORS[429],
+    },
+)
+class GeoJSONExport(ExportView):
+    renderer_classes = [PassthroughGeoJSONRenderer]
+
+    def get(self, request):
+        queryset, limit = self.matching(request)
+        count = queryset.count()
+        inner = (
+            queryset.filter(public_point__isnull=False)
+            .annotate(geometry=AsGeoJSON("public_point", precision=6))
+            .values("id", "slug", "name", "kind", "location_precision", "geometry")[:limit]
+        )
+        sql, params = inner.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT json_build_object("
+                "'type', 'FeatureCollection', 'count', %s, 'truncated', %s, 'features', "
+                "COALESCE(json_agg(json_build_object("
+                "'type', 'Feature', 'id', t.id, 'geometry', t.geometry::json, 'properties', "
+                "json_build_object('slug', t.slug, 'name', t.name, 'kind', t.kind, "
+                "'location_precision', t.location_precision))), '[]'::json))::text "
+                f"FROM ({sql}) t",
+                [count, count > limit, *params],
+            )
+            (body,) = cursor.fetchone()
+        return Response(body)
+
+
+CSV_COLUMNS = (
+    "slug",
+    "name",
+    "kind",
+    "categories",
+    "location_precision",
+    "lat",
+    "lng",
+    "locality",
+    "admin1",
+    "postal_code",
+    "country",
+    "languages",
+    "access",
+    "need_kinds",
+    "verified_on",
+    "last_confirmed_at",
+    "updated_at",
+    "url",
+)
+
+
+@extend_schema(
+    summary="The listings matching the filters, as CSV",
+    parameters=[LIMIT],
+    responses={(200, "text/csv"): OpenApiTypes.STR, 400: ERRORS[400], 429: ERRORS[429]},
+)
+class CSVExport(ExportView):
+    renderer_classes = [CSVRenderer]
+
+    def get(self, request):
+        queryset, limit = self.matching(request)
+        builder = ListingRows(request, with_distance=False)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for row in selectors.public_listing_rows(queryset, with_distance=False)[:limit]:
+            item, coordinates = builder.item(row)
+            address = item["address"]
+            writer.writerow(
+                [
+                    item["slug"],
+                    item["name"],
+                    item["kind"],
+                    " ".join(item["categories"]),
+                    item["location_precision"],
+                    coordinates[1] if coordinates else "",
+                    coordinates[0] if coordinates else "",
+                    address.get("locality", ""),
+                    address.get("admin1", ""),
+                    address.get("postal_code", ""),
+                    address.get("country", ""),
+                    " ".join(item["languages"]),
+                    " ".join(item["access"]),
+                    " ".join(item["need_kinds"]),
+                    item["verified_on"] or "",
+                    item["last_confirmed_at"].isoformat(),
+                    item["updated_at"].isoformat(),
+                    item["url"],
+                ]
+            )
+        response = Response(out.getvalue().encode())
+        response["Content-Disposition"] = 'attachment; filename="tejido-listings.csv"'
+        return response
