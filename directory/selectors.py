@@ -379,7 +379,8 @@ def region_with_outline(slug: str, *, outline: bool = True) -> Region:
     if outline:
         qs = qs.annotate(
             outline_json=RawSQL(
-                "ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(directory_region.geom, %s)), 6)::json",
+                "ST_AsGeoJSON("
+                "ST_Multi(ST_SimplifyPreserveTopology(directory_region.geom, %s)), 6)::json",
                 [OUTLINE_TOLERANCE],
             )
         )
