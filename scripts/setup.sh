@@ -18,13 +18,16 @@ pg_bindir_with_postgis() {
   return 1
 }
 
+# ldconfig lives in /sbin, often off an ordinary user's PATH.
+LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
+
 system_missing() {
   local missing=()
   pg_bindir_with_postgis >/dev/null || missing+=(postgis)
   command -v gdalinfo >/dev/null || missing+=(gdal)
   command -v msgfmt >/dev/null || missing+=(gettext)
-  ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' || missing+=(geos)
-  ldconfig -p 2>/dev/null | grep -q 'libproj\.so' || missing+=(proj)
+  "$LDCONFIG" -p 2>/dev/null | grep -q 'libgeos_c\.so' || missing+=(geos)
+  "$LDCONFIG" -p 2>/dev/null | grep -q 'libproj\.so' || missing+=(proj)
   "${PYTHON:-python3.11}" -c 'import venv, ensurepip' 2>/dev/null || missing+=(venv)
   echo "${missing[*]:-}"
 }
