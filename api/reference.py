@@ -7,7 +7,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from directory import selectors, services, stats
+from directory import gazetteer, services, stats
 from directory.choices import PlaceKind, RegionLevel
 from directory.models import Category, Place, Region, Report
 
@@ -219,7 +219,7 @@ class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         )
 
     def retrieve(self, request, slug=None):
-        region = selectors.region_with_outline(slug)
+        region = gazetteer.region_with_outline(slug)
         body = RegionOutSerializer(region, context={"request": request}).data
         geometry = region.outline
         if wants_geojson(request):
@@ -230,7 +230,7 @@ class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
     @action(detail=True, methods=["get"])
     def stats(self, request, slug=None):
-        region = selectors.region_with_outline(slug, outline=False)
+        region = gazetteer.region_with_outline(slug, outline=False)
         return Response(stats.region_stats(region))
 
 
@@ -295,7 +295,7 @@ class PlaceViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 
     def list(self, request):
         data = validated_filters(request, PlaceFilterSet)
-        places = selectors.places_matching(data["q"], country=(data.get("country") or "").upper())
+        places = gazetteer.places_matching(data["q"], country=(data.get("country") or "").upper())
         paginator = LimitOffset()
         paginator.max_limit = PLACES_LIMIT
         page = paginator.paginate_queryset(places, request)
