@@ -261,19 +261,14 @@ def _apply_need_data(need: Need, data: dict) -> None:
             _merge_translations(need, name, data[name])
 
 
-@transaction.atomic
 def need_create(*, listing: Listing, by, data: dict) -> Need:
-    need = Need(listing=listing)
-    _apply_need_data(need, data)
-    need.full_clean()
-    need._history_user = by
-    need.save()
-    stats.changed()
-    return need
+    """A lead or editor posts what the listing needs."""
+    return need_update(need=Need(listing=listing), by=by, data=data)
 
 
 @transaction.atomic
 def need_update(*, need: Need, by, data: dict) -> Need:
+    """Validate and store a need (new or changed); the history records who."""
     _apply_need_data(need, data)
     need.full_clean()
     need._history_user = by
