@@ -277,3 +277,16 @@ def test_method_not_allowed_is_a_405_in_the_error_shape(api):
     assert response.status_code in (401, 403, 405)
     response = api.delete("/api/v1/reports/")
     assert response.status_code == 405 and "errors" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("es", "Indica lat y lng a la vez."),
+        ("en", "Give lat and lng together."),
+    ],
+)
+def test_errors_speak_the_language_of_the_request(api, language, message):
+    response = api.get("/api/v1/listings/?lat=10", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.json()["errors"]["lng"] == [message]
+    assert response["Content-Language"] == language
