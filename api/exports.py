@@ -87,7 +87,7 @@ class ExportView(APIView):
     responses={
         (200, "application/geo+json"): OpenApiResponse(
             OpenApiTypes.OBJECT,
-            description="FeatureCollection with `count` and `truncated` as foreign members; "
+            description="FeatureCollection with `truncated` as a foreign member; "
             "features have id, slug, name, kind and location_precision.",
         ),
         400: ERRORS[400],
@@ -99,7 +99,8 @@ class GeoJSONExport(ExportView):
 
     def get(self, request):
         queryset, limit = self.matching(request)
-        count = queryset.count()
+        # One row past the limit tells whether the layer is truncated, without counting all.
+        truncated = queryset.order_by()[: limit + 1].count() > limit
         inner = (
             queryset.filter(public_point__isnull=False)
             .annotate(geometry=AsGeoJSON("public_point", precision=6))
@@ -110,13 +111,13 @@ class GeoJSONExport(ExportView):
             cursor.execute(
                 # Django-compiled SQL inside; values bound as parameters.
                 "SELECT json_build_object("  # noqa: S608
-                "'type', 'FeatureCollection', 'count', %s, 'truncated', %s, 'features', "
+                "'type', 'FeatureCollection', 'truncated', %s, 'features', "
                 "COALESCE(json_agg(json_build_object("
                 "'type', 'Feature', 'id', t.id, 'geometry', t.geometry::json, 'properties', "
                 "json_build_object('slug', t.slug, 'name', t.name, 'kind', t.kind, "
                 "'location_precision', t.location_precision))), '[]'::json))::text "
                 f"FROM ({sql}) t",
-                [count, count > limit, *params],
+                [truncated, *params],
             )
             (body,) = cursor.fetchone()
         return Response(body)

@@ -180,6 +180,12 @@ class ListingDetailSerializer(ListingDetailPropertiesSerializer):
     location = PointSerializer(allow_null=True)
 
 
+COUNT_HELP = (
+    "Matches, counted exactly up to 1,000 past this page; when `count_exact` is false "
+    "there are more than `count`."
+)
+
+
 def feature_of(name: str, properties, id_field=None) -> type[serializers.Serializer]:
     return type(
         f"{name}Feature",
@@ -198,7 +204,8 @@ def page_of(name: str, item) -> type[serializers.Serializer]:
         f"{name}Page",
         (serializers.Serializer,),
         {
-            "count": serializers.IntegerField(),
+            "count": serializers.IntegerField(help_text=COUNT_HELP),
+            "count_exact": serializers.BooleanField(),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": item(many=True),
@@ -212,7 +219,8 @@ def collection_of(name: str, feature) -> type[serializers.Serializer]:
         (serializers.Serializer,),
         {
             "type": serializers.ChoiceField(choices=["FeatureCollection"]),
-            "count": serializers.IntegerField(),
+            "count": serializers.IntegerField(help_text=COUNT_HELP),
+            "count_exact": serializers.BooleanField(),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "features": feature(many=True),

@@ -87,8 +87,8 @@ class LeanListMixin:
     def lean_list(self, request, queryset, rows_for, builder) -> Response:
         paginator = LimitOffset()
         limit, offset = paginator.window(request)
-        paginator.count = queryset.count()
-        page = list(rows_for(queryset)[offset : offset + limit]) if offset < paginator.count else []
+        count = paginator.count_matches(queryset)
+        page = list(rows_for(queryset)[offset : offset + limit]) if offset < count else []
         if wants_geojson(request):
             return Response(paginator.body(builder.features(page), geojson=True))
         return Response(paginator.body(builder.json(page)))

@@ -302,6 +302,22 @@ def test_pagination_links_and_counts(api):
     assert api.get("/api/v1/listings/?limit=2&offset=4").json()["next"] is None
 
 
+def test_counts_are_exact_up_to_a_bound_past_the_page(api, monkeypatch):
+    from api import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_AHEAD", 3)
+    for n in range(10):
+        ListingFactory(slug=f"l{n}", name=f"L{n}")
+    body = api.get("/api/v1/listings/?limit=2").json()
+    assert (body["count"], body["count_exact"]) == (5, False)
+    assert "offset=2" in body["next"]
+    body = api.get("/api/v1/listings/?limit=2&offset=6").json()
+    assert (body["count"], body["count_exact"]) == (10, True)
+    assert [item["slug"] for item in body["results"]] == ["l6", "l7"]
+    body = api.get("/api/v1/listings/?limit=5&offset=8").json()
+    assert (body["count"], body["count_exact"], body["next"]) == (10, True, None)
+
+
 def test_geojson_by_format_or_accept_is_a_feature_collection(api):
     ListingFactory(slug="a", location=at(-99.13, 19.43), location_precision="exact")
     ListingFactory(slug="h", location_precision="hidden")
