@@ -83,9 +83,7 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
 
 
 class AsGeography(Func):
-    """`geom::geography`: distances in metres on the sphere. Written the same way in the
-    query and in the index (`listing_public_geog_gist`), so PostgreSQL matches the two;
-    Django's `Cast(..., GeographyField())` adds a type modifier and would not."""
+    """`geom::geography`: distances in metres on the sphere (`Listing.public_geog`)."""
 
     template = "(%(expressions)s)::geography"
     arity = 1

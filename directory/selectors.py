@@ -2,7 +2,7 @@
 
 Every public read runs on `Listing.public_point` (DESIGN.md §6): filters, distance, order.
 Spatial SQL is written to match the indexes: radius and nearest-first on
-`public_point::geography` (`listing_public_geog_gist`, `<->` for order), bounding boxes with
+`public_geog` (`listing_public_geog_gist`, `<->` for order), bounding boxes with
 `ST_Intersects` (index `&&`, then an exact test) on the geometry (`listing_public_point_gist`).
 """
 
@@ -49,9 +49,9 @@ EXISTS (
 )"""
 
 
-# The public point as geography, spelled exactly as the index `listing_public_geog_gist`
-# is, so PostgreSQL uses it for ST_DWithin and for `<->` (nearest first).
-PUBLIC_GEOGRAPHY = '("directory_listing"."public_point")::geography'
+# The public point as geography (indexed by `listing_public_geog_gist`), for ST_DWithin and
+# for `<->` (nearest first).
+PUBLIC_GEOGRAPHY = '"directory_listing"."public_geog"'
 
 
 def within(point: Point, radius_km: float) -> RawSQL:
