@@ -10,7 +10,6 @@ from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -63,10 +62,3 @@ def exception_handler(exc, context):
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = "5"
     return response
-
-
-def unknown_parameters(names) -> Response:
-    return Response(
-        {"errors": {name: [_("Unknown parameter.")] for name in sorted(names)}},
-        status=status.HTTP_400_BAD_REQUEST,
-    )

@@ -16,12 +16,11 @@ from rest_framework.views import APIView
 
 from directory import selectors
 
-from .errors import unknown_parameters
 from .filters import ListingFilterSet
 from .renderers import GeoJSONRenderer
 from .rows import ListingRows
 from .schema import ERRORS
-from .views import UnknownParameters, listing_query, validated_filters
+from .views import listing_query, validated_filters
 
 EXPORT_DEFAULT = 5_000
 EXPORT_MAX = 10_000
@@ -68,11 +67,6 @@ class CSVRenderer(BaseRenderer):
 
 class ExportView(APIView):
     filterset_class = ListingFilterSet
-
-    def handle_exception(self, exc):
-        if isinstance(exc, UnknownParameters):
-            return unknown_parameters(exc.names)
-        return super().handle_exception(exc)
 
     def matching(self, request):
         data = validated_filters(request, ListingFilterSet, extra={"limit"})

@@ -3,6 +3,7 @@
 
 from django.contrib.gis.geos import Point
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,7 +17,6 @@ from directory.geo import SRID
 from directory.models import Listing, Need
 
 from . import detail, schema
-from .errors import unknown_parameters
 from .filters import DEFAULT_RADIUS_KM, ListingFilterSet, NeedFilterSet
 from .pagination import LimitOffset
 from .parsers import JSONParser
@@ -37,7 +37,7 @@ def validated_filters(request, filterset_class, extra=COMMON_PARAMETERS) -> dict
     """Validate the query string against a FilterSet; unknown parameters are errors."""
     unknown = set(request.query_params) - set(filterset_class.base_filters) - set(extra)
     if unknown:
-        raise UnknownParameters(unknown)
+        raise ValidationError({name: [_("Unknown parameter.")] for name in sorted(unknown)})
     filterset = filterset_class(data=request.query_params, request=request)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
@@ -71,11 +71,6 @@ def listing_query(data: dict) -> selectors.ListingQuery:
     )
 
 
-class UnknownParameters(Exception):
-    def __init__(self, names):
-        self.names = names
-
-
 class LeanListMixin:
     """A paginated list built from rows; JSON or a GeoJSON FeatureCollection."""
 
@@ -92,11 +87,6 @@ class LeanListMixin:
         if wants_geojson(request):
             return Response(paginator.body(builder.features(page), geojson=True))
         return Response(paginator.body(builder.json(page)))
-
-    def handle_exception(self, exc):
-        if isinstance(exc, UnknownParameters):
-            return unknown_parameters(exc.names)
-        return super().handle_exception(exc)
 
 
 @schema.listing_viewset
