@@ -3,6 +3,7 @@ features here, without serializer instances (DESIGN.md §7). The shapes are desc
 OpenAPI by the read serializers in `api.schema`; tests validate responses against them."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from directory.choices import LocationPrecision
 from directory.freshness import freshness
@@ -43,6 +44,10 @@ def public_address(precision: str, values: dict[str, str]) -> dict[str, str]:
 class Rows:
     """Turns rows into JSON items (with a `location` object) or GeoJSON features."""
 
+    def __init__(self, with_distance: bool):
+        self.with_distance = with_distance
+        self.now = timezone.now()  # one clock for the whole page's freshness
+
     def item(self, row) -> tuple[dict, list[float] | None]:
         raise NotImplementedError
 
@@ -62,8 +67,8 @@ class ListingRows(Rows):
     """Builds list items from `directory.selectors.public_listing_rows` tuples."""
 
     def __init__(self, request, *, with_distance: bool):
+        super().__init__(with_distance)
         self.base = request.build_absolute_uri(reverse("api:listing-list"))
-        self.with_distance = with_distance
 
     def item(self, row) -> tuple[dict, list[float] | None]:
         """(properties, [lng, lat] or None)."""
@@ -90,7 +95,7 @@ class ListingRows(Rows):
             "need_kinds": row[c["need_kinds"]],
             "verified_on": row[c["verified_on"]],
             "last_confirmed_at": row[c["last_confirmed_at"]],
-            "freshness": freshness(row[c["last_confirmed_at"]]).value,
+            "freshness": freshness(row[c["last_confirmed_at"]], self.now).value,
             "updated_at": row[c["updated_at"]],
             "created_at": row[c["created_at"]],
         }
@@ -106,7 +111,7 @@ class NeedRows(Rows):
     def __init__(self, request, *, with_distance: bool):
         self.needs = request.build_absolute_uri(reverse("api:need-list"))
         self.listings = request.build_absolute_uri(reverse("api:listing-list"))
-        self.with_distance = with_distance
+        super().__init__(with_distance)
 
     def item(self, row) -> tuple[dict, list[float] | None]:
         c = _NEED
@@ -127,7 +132,7 @@ class NeedRows(Rows):
             "ends_on": row[c["ends_on"]],
             "status": row[c["status"]],
             "last_confirmed_at": row[c["last_confirmed_at"]],
-            "freshness": freshness(row[c["last_confirmed_at"]]).value,
+            "freshness": freshness(row[c["last_confirmed_at"]], self.now).value,
             "created_at": row[c["created_at"]],
             "updated_at": row[c["updated_at"]],
             "listing": {
