@@ -79,11 +79,14 @@ class LeanListMixin:
     schema = schema.PageSchema()
     filter_backends = [DjangoFilterBackend]
 
-    def lean_list(self, request, queryset, rows_for, builder) -> Response:
+    def lean_list(self, request, query, queryset, rows_for, builder) -> Response:
         paginator = LimitOffset()
         limit, offset = paginator.window(request)
         count = paginator.count_matches(queryset)
-        page = list(rows_for(queryset)[offset : offset + limit]) if offset < count else []
+        page = []
+        if offset < count:
+            page_qs = selectors.for_page(queryset, query, offset + limit)
+            page = list(rows_for(page_qs)[offset : offset + limit])
         if wants_geojson(request):
             return Response(paginator.body(builder.features(page), geojson=True))
         return Response(paginator.body(builder.json(page)))
@@ -104,6 +107,7 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         with_distance = query.point is not None
         return self.lean_list(
             request,
+            query,
             selectors.public_listings(query),
             lambda qs: selectors.public_listing_rows(qs, with_distance=with_distance),
             ListingRows(request, with_distance=with_distance),
@@ -191,6 +195,7 @@ class NeedViewSet(LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewS
         with_distance = query.point is not None
         return self.lean_list(
             request,
+            query,
             selectors.public_needs(query),
             lambda qs: selectors.public_need_rows(qs, with_distance=with_distance),
             NeedRows(request, with_distance=with_distance),

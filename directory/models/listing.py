@@ -203,7 +203,6 @@ class Listing(models.Model):
             ),
             GinIndex(fields=["languages"], name="listing_languages_gin"),
             GinIndex(fields=["access"], name="listing_access_gin"),
-            models.Index(fields=["status", "kind"], name="listing_status_kind"),
             # The orders of the list endpoints, ties broken by id.
             models.Index(fields=["name", "id"], name="listing_name_id"),
             models.Index(fields=["-updated_at", "id"], name="listing_updated_id"),
