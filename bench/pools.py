@@ -2,8 +2,10 @@
 languages, so that full-text search finds something (cocina, comunitaria, alimentos, food,
 clinic, moradia, logement...). Fictional: any likeness to a real group is chance."""
 
+from directory.choices import ListingKind, NeedKind, OwnershipModel
+
 LANGS = ("es", "pt", "fr", "en")
-KINDS = ("cooperative", "mutual_aid", "community_project")
+KINDS = tuple(ListingKind.values)
 KIND_WEIGHTS = (0.40, 0.35, 0.25)
 
 #: Themes drive names, summaries and categories together.
@@ -357,7 +359,7 @@ ACCESS = (
     ("interpretation_available", 0.08),
 )
 
-OWNERSHIP = ["workers", "consumers", "producers", "multi_stakeholder", "housing", "financial"]
+OWNERSHIP = list(OwnershipModel.values)
 
 #: Content language by country (default English).
 COUNTRY_LANGUAGE = {
@@ -404,20 +406,7 @@ SECOND_LANGUAGE = {
     "PR": "en",
 }
 
-NEED_KINDS = (
-    "volunteers",
-    "skills",
-    "money",
-    "food",
-    "supplies",
-    "space",
-    "transport",
-    "equipment",
-    "legal",
-    "translation",
-    "childcare",
-    "other",
-)
+NEED_KINDS = tuple(NeedKind.values)
 
 NEED_TITLE = {
     "es": [
