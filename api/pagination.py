@@ -43,11 +43,18 @@ class LimitOffset(LimitOffsetPagination):
         self.offset = form.cleaned_data["offset"] or 0
         return self.limit, self.offset
 
+    @property
+    def count_cap(self) -> int:
+        """Matches are counted up to COUNT_AHEAD past this page."""
+        return self.offset + self.limit + COUNT_AHEAD
+
+    def set_count(self, count: int) -> None:
+        self.count = count
+        self.count_exact = count < self.count_cap
+
     def count_matches(self, queryset) -> int:
         """Matches counted up to COUNT_AHEAD past this page (without ordering: cheap)."""
-        cap = self.offset + self.limit + COUNT_AHEAD
-        self.count = queryset.order_by()[:cap].count()
-        self.count_exact = self.count < cap
+        self.set_count(queryset.order_by()[: self.count_cap].count())
         return self.count
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -79,14 +79,12 @@ class LeanListMixin:
     schema = schema.PageSchema()
     filter_backends = [DjangoFilterBackend]
 
-    def lean_list(self, request, query, queryset, rows_for, builder) -> Response:
+    def lean_list(self, request, page_for, builder) -> Response:
+        """`page_for(offset=, limit=, cap=)` returns (count up to cap, rows): one statement."""
         paginator = LimitOffset()
         limit, offset = paginator.window(request)
-        count = paginator.count_matches(queryset)
-        page = []
-        if offset < count:
-            page_qs = selectors.for_page(queryset, query, offset + limit)
-            page = list(rows_for(page_qs)[offset : offset + limit])
+        count, page = page_for(offset=offset, limit=limit, cap=paginator.count_cap)
+        paginator.set_count(count)
         if wants_geojson(request):
             return Response(paginator.body(builder.features(page), geojson=True))
         return Response(paginator.body(builder.json(page)))
@@ -104,13 +102,10 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
 
     def list(self, request):
         query = listing_query(validated_filters(request, ListingFilterSet))
-        with_distance = query.point is not None
         return self.lean_list(
             request,
-            query,
-            selectors.public_listings(query),
-            lambda qs: selectors.public_listing_rows(qs, with_distance=with_distance),
-            ListingRows(request, with_distance=with_distance),
+            lambda **window: selectors.listing_page(query, **window),
+            ListingRows(request, with_distance=query.point is not None),
         )
 
     def retrieve(self, request, slug=None):
@@ -192,13 +187,10 @@ class NeedViewSet(LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewS
             bbox=data.get("bbox"),
             ordering=data.get("ordering") or "",
         )
-        with_distance = query.point is not None
         return self.lean_list(
             request,
-            query,
-            selectors.public_needs(query),
-            lambda qs: selectors.public_need_rows(qs, with_distance=with_distance),
-            NeedRows(request, with_distance=with_distance),
+            lambda **window: selectors.need_page(query, **window),
+            NeedRows(request, with_distance=query.point is not None),
         )
 
     def get_object(self):

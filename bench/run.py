@@ -734,6 +734,41 @@ def render(results: list[Result]) -> str:
 # --- Main -------------------------------------------------------------------------------------------
 
 
+#: Tables read by the measured requests; each is loaded with its indexes into PostgreSQL's
+#: buffers before measuring (pg_prewarm), so the figures are of a warm server, as in
+#: production, and not of whichever pages earlier shapes happened to read.
+PREWARM_TABLES = (
+    "directory_listing",
+    "directory_listing_categories",
+    "directory_listing_regions",
+    "directory_category",
+    "directory_need",
+    "directory_openingperiod",
+    "directory_region",
+)
+
+
+def prewarm() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        cursor.execute(
+            """SELECT count(*), coalesce(sum(pg_prewarm(c.oid)), 0)
+                 FROM pg_class c
+                WHERE c.oid = ANY(%s::regclass[])
+                   OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY(%s::regclass[]))""",
+            [list(PREWARM_TABLES), list(PREWARM_TABLES)],
+        )
+        relations, blocks = cursor.fetchone()
+        cursor.execute("SHOW shared_buffers")
+        (shared_buffers,) = cursor.fetchone()
+    return (
+        f"prewarmed {relations} tables and indexes ({blocks * 8 / 1024:,.0f} MB; "
+        f"shared_buffers {shared_buffers})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -802,6 +837,7 @@ def main() -> None:
         f"wrk {args.connections} connections x {args.duration} s"
     )
 
+    say(f"{clock()}  {prewarm()}")
     wrk = ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="tejido-bench-"))
     server = Server(args.port, args.workers, workdir / "gunicorn.log")

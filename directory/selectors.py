@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point, Polygon
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     Exists,
     F,
@@ -24,7 +26,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from .choices import ListingKind
+from .choices import ListingKind, NeedStatus
 from .geo import X, Y
 from .models import Category, Listing, Need, Region
 from .search import query_expression
@@ -225,30 +227,155 @@ ROW_COLUMNS = (
 )
 
 
+#: Computed columns of a listing row, as SQL on "directory_listing": shared by the ORM rows
+#: (`public_listing_rows`: details, exports) and the one-statement pages (`listing_page`).
+CATEGORY_SLUGS_SQL = """ARRAY(
+  SELECT cat.slug FROM directory_listing_categories lc
+  JOIN directory_category cat ON cat.id = lc.category_id
+  WHERE lc.listing_id = "directory_listing"."id" ORDER BY 1)"""
+#: Kinds of the listing's current needs (open, not ended before the date given as %s).
+NEED_KINDS_SQL = """ARRAY(
+  SELECT DISTINCT need.kind FROM directory_need need
+  WHERE need.listing_id = "directory_listing"."id" AND need.status = %s
+    AND (need.ends_on IS NULL OR need.ends_on >= %s) ORDER BY 1)"""
+
+
+def _need_kinds_params() -> list:
+    return [NeedStatus.OPEN.value, timezone.localdate()]
+
+
 def public_listing_rows(qs: QuerySet, *, with_distance: bool) -> QuerySet:
     """`qs` as tuples of ROW_COLUMNS (+ distance_m): one query, whatever the page size.
     Categories and current need kinds come as arrays from correlated subqueries."""
-    category_slugs = ArraySubquery(
-        Listing.categories.through.objects.filter(listing_id=OuterRef("pk"))
-        .order_by("category__slug")
-        .values("category__slug")
-    )
-    need_kinds = ArraySubquery(
-        Need.objects.current()
-        .filter(listing_id=OuterRef("pk"))
-        .order_by("kind")
-        .values("kind")
-        .distinct()
-    )
+    slugs = ArrayField(CharField())
     rows = qs.annotate(
         lng=X("public_point"),
         lat=Y("public_point"),
-        category_slugs=category_slugs,
-        need_kinds=need_kinds,
+        category_slugs=RawSQL(CATEGORY_SLUGS_SQL, [], output_field=slugs),  # noqa: S611
+        need_kinds=RawSQL(NEED_KINDS_SQL, _need_kinds_params(), output_field=slugs),  # noqa: S611
         is_open=open_now_expression(),
     )
     columns = (*ROW_COLUMNS, "distance_m") if with_distance else ROW_COLUMNS
     return rows.values_list(*columns)
+
+
+#: ROW_COLUMNS as SQL, for the one-statement pages.
+LISTING_ROW_SQL = {
+    **{name: f'"directory_listing"."{name}"' for name in ROW_COLUMNS},
+    "lng": 'ST_X("directory_listing"."public_point")',
+    "lat": 'ST_Y("directory_listing"."public_point")',
+    "category_slugs": CATEGORY_SLUGS_SQL,
+    "need_kinds": NEED_KINDS_SQL,
+    "is_open": OPEN_NOW_SQL,
+}
+
+
+def _columns_sql(sql_of: dict[str, str], names: tuple[str, ...]) -> str:
+    return ",\n  ".join(f'{sql_of[name]} AS "{name}"' for name in names)
+
+
+def _order_sql(table: str, fields: tuple) -> str:
+    """ORDER BY of the one-statement pages, from the same field names as the ORM order."""
+    parts = []
+    for name in fields:
+        if name == "distance_m":
+            parts.append('"distance_m" ASC')
+        elif isinstance(name, str):
+            column = name.removeprefix("-")
+            direction = "DESC" if name.startswith("-") else "ASC"
+            parts.append(f'"{table}"."{column}" {direction}')
+        else:  # F("...").asc(nulls_last=True)
+            parts.append(f'"{table}"."{name.expression.name}" ASC NULLS LAST')
+    return ", ".join(parts)
+
+
+def _from_where(qs: QuerySet) -> tuple[str, str, list]:
+    """The FROM and WHERE of `qs`'s filters, compiled once for every part of the page."""
+    compiler = qs.query.get_compiler(using=qs.db)
+    where, where_params = compiler.compile(qs.query.where)
+    from_parts, from_params = compiler.get_from_clause()
+    return " ".join(from_parts), where, [*from_params, *where_params]
+
+
+def page_statement(
+    qs: QuerySet,
+    *,
+    columns: str,
+    column_params: list,
+    order_by: str,
+    offset: int,
+    limit: int,
+    cap: int,
+    point: Point | None = None,
+    radius_km: float = 0.0,
+    nearest: bool = False,
+) -> tuple[str, list]:
+    """One statement for a page and its bounded count: `count` (matches up to `cap`) on every
+    row, then the page's columns; one row of NULL columns when the page is empty.
+
+    With `point` and `nearest`, the page is sorted only among the matches within the
+    distance of the page's last row, found by walking the GiST index in `<->` order (see
+    `for_page`): PostgreSQL walks that order only without a second sort key, and the
+    page's order breaks ties by id."""
+    # Every fragment is SQL of this module or compiled by Django; values are parameters.
+    from_, where, params = _from_where(qs)
+    all_params: list = [*params, cap]
+    bound = ""
+    if point is not None and nearest:
+        bound = (
+            f" AND ST_DWithin({PUBLIC_GEOGRAPHY}, %s::geography, COALESCE(("  # noqa: S608
+            f"SELECT {PUBLIC_GEOGRAPHY} <-> %s::geography FROM {from_} WHERE {where} "
+            "ORDER BY 1 OFFSET %s LIMIT 1) + %s, %s), false)"
+        )
+    distance = f', {PUBLIC_GEOGRAPHY} <-> %s::geography AS "distance_m"' if point else ""
+    sql = (
+        f"SELECT page_count.n, page.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM {from_} "  # noqa: S608
+        f"WHERE {where} LIMIT %s) matches) page_count LEFT JOIN LATERAL (SELECT {columns}"
+        f"{distance} FROM {from_} WHERE {where}{bound} AND page_count.n > %s "
+        f"ORDER BY {order_by} LIMIT %s OFFSET %s) page ON true"
+    )
+    all_params += column_params
+    if point is not None:
+        all_params.append(point.ewkt)
+    all_params += params
+    if bound:
+        end = offset + limit
+        slack = DISTANCE_SLACK_KM * 1000
+        all_params += [point.ewkt, point.ewkt, *params, end - 1, slack, radius_km * 1000]
+    all_params += [offset, limit, offset]
+    return sql, all_params
+
+
+def run_page(sql: str, params: list) -> tuple[int, list[tuple]]:
+    """(count, rows) of a `page_statement`."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    count = fetched[0][0] if fetched else 0
+    if len(fetched) == 1 and fetched[0][1] is None:  # the LEFT JOIN's row of an empty page
+        return count, []
+    return count, [row[1:] for row in fetched]
+
+
+def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap: int):
+    with_distance = query.point is not None
+    return page_statement(
+        public_listings(query).order_by(),
+        columns=_columns_sql(LISTING_ROW_SQL, ROW_COLUMNS),
+        column_params=_need_kinds_params(),
+        order_by=_order_sql("directory_listing", _order(query)),
+        offset=offset,
+        limit=limit,
+        cap=cap,
+        point=query.point if with_distance else None,
+        radius_km=query.radius_km,
+        nearest=query.effective_ordering == "distance",
+    )
+
+
+def listing_page(query: ListingQuery, *, offset: int, limit: int, cap: int):
+    """(count up to `cap`, rows of ROW_COLUMNS (+ distance_m)) in one statement."""
+    return run_page(*listing_page_statement(query, offset=offset, limit=limit, cap=cap))
 
 
 @dataclass(frozen=True)
@@ -312,10 +439,14 @@ def public_needs(query: NeedQuery) -> QuerySet:
         qs = qs.filter(within(query.point, query.radius_km)).annotate(
             distance_m=distance_to(query.point)
         )
+    return qs.order_by(*_need_order(query))
+
+
+def _need_order(query: NeedQuery) -> tuple:
     ordering = query.effective_ordering
     if ordering == "distance":
-        return qs.order_by("distance_m", "id") if query.point is not None else qs.order_by("id")
-    return qs.order_by(*NEED_ORDER_FIELDS[ordering])
+        return ("distance_m", "id") if query.point is not None else ("id",)
+    return NEED_ORDER_FIELDS[ordering]
 
 
 NEED_ROW_COLUMNS = (
@@ -353,6 +484,42 @@ def public_need_rows(qs: QuerySet, *, with_distance: bool) -> QuerySet:
     rows = qs.annotate(lng=X("listing__public_point"), lat=Y("listing__public_point"))
     columns = (*NEED_ROW_COLUMNS, "distance_m") if with_distance else NEED_ROW_COLUMNS
     return rows.values_list(*columns)
+
+
+#: NEED_ROW_COLUMNS as SQL, for the one-statement pages (the listing joined as itself).
+NEED_ROW_SQL = {
+    **{
+        name: (
+            f'"directory_listing"."{name.removeprefix("listing__")}"'
+            if name.startswith("listing__")
+            else f'"directory_need"."{name}"'
+        )
+        for name in NEED_ROW_COLUMNS
+    },
+    "lng": 'ST_X("directory_listing"."public_point")',
+    "lat": 'ST_Y("directory_listing"."public_point")',
+}
+
+
+def need_page_statement(query: NeedQuery, *, offset: int, limit: int, cap: int):
+    with_distance = query.point is not None
+    return page_statement(
+        public_needs(query).order_by(),
+        columns=_columns_sql(NEED_ROW_SQL, NEED_ROW_COLUMNS),
+        column_params=[],
+        order_by=_order_sql("directory_need", _need_order(query)),
+        offset=offset,
+        limit=limit,
+        cap=cap,
+        point=query.point if with_distance else None,
+        radius_km=query.radius_km,
+        nearest=query.effective_ordering == "distance",
+    )
+
+
+def need_page(query: NeedQuery, *, offset: int, limit: int, cap: int):
+    """(count up to `cap`, rows of NEED_ROW_COLUMNS (+ distance_m)) in one statement."""
+    return run_page(*need_page_statement(query, offset=offset, limit=limit, cap=cap))
 
 
 def public_counts() -> dict[str, int]:

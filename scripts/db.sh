@@ -79,6 +79,22 @@ log_min_messages = warning
 CONF
 }
 
+# Memory settings follow the machine, rewritten at every start (so an existing cluster
+# follows too): shared_buffers an eighth of RAM between 128 MB and 2 GB (1M listings and
+# their indexes take about 1.5 GB), effective_cache_size half of RAM.
+# TEJIDO_PG_SHARED_BUFFERS (e.g. 512MB) overrides the first.
+memory_conf() {
+  local ram_mb shared cache
+  ram_mb=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || echo 4096)
+  shared=$((ram_mb / 8)); [ "$shared" -lt 128 ] && shared=128; [ "$shared" -gt 2048 ] && shared=2048
+  cache=$((ram_mb / 2)); [ "$cache" -lt 512 ] && cache=512
+  printf '# written by scripts/db.sh at each start\nshared_buffers = %s\neffective_cache_size = %sMB\n' \
+    "${TEJIDO_PG_SHARED_BUFFERS:-${shared}MB}" "$cache" >"$PGDATA/tejido-memory.conf"
+  if is_root; then chown "$OS_USER" "$PGDATA/tejido-memory.conf"; fi
+  grep -q "^include_if_exists = 'tejido-memory.conf'" "$PGDATA/postgresql.conf" \
+    || echo "include_if_exists = 'tejido-memory.conf'" >>"$PGDATA/postgresql.conf"
+}
+
 running() {
   [ -f "$PGDATA/postmaster.pid" ] && as_owner "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
 }
@@ -93,6 +109,7 @@ start() {
   flock 9
   [ -f "$PGDATA/PG_VERSION" ] || init_cluster
   if running; then echo running; return 0; fi
+  memory_conf
   mkdir -p "$SOCKET_DIR"
   touch "$LOG"
   if is_root; then chown "$OS_USER" "$SOCKET_DIR" "$LOG"; grant_traverse; fi

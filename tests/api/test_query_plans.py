@@ -10,7 +10,6 @@ import random
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from api.pagination import COUNT_AHEAD
 from directory import selectors
@@ -52,28 +51,19 @@ def _create_listings():
         cursor.execute("ANALYZE directory_listing; ANALYZE directory_need")
 
 
-def plans(queryset):
-    """EXPLAIN (FORMAT JSON) of the bounded count and the first page of `queryset`."""
-    with CaptureQueriesContext(connection) as captured:
-        queryset.order_by()[: 50 + COUNT_AHEAD].count()  # as LimitOffset.count_matches
-        list(queryset[:50])
-    found = []
+def plans(statement):
+    """EXPLAIN (FORMAT JSON) of a list page's statement (its bounded count and page)."""
+    sql, params = statement
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        for query in captured.captured_queries:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + query["sql"])
-            found.append(json.dumps(cursor.fetchone()[0]))
-    return found
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        return [json.dumps(cursor.fetchone()[0])]
 
 
 def rows(query, *, needs=False):
-    if needs:
-        return selectors.public_need_rows(
-            selectors.public_needs(query), with_distance=query.point is not None
-        )
-    return selectors.public_listing_rows(
-        selectors.public_listings(query), with_distance=query.point is not None
-    )
+    """The statement of the first page of 50, as the API runs it."""
+    statement = selectors.need_page_statement if needs else selectors.listing_page_statement
+    return statement(query, offset=0, limit=50, cap=50 + COUNT_AHEAD)
 
 
 LISTING_SHAPES = {
@@ -149,3 +139,36 @@ def _seq_scans(plan_json: str) -> list[str]:
 
     walk(json.loads(plan_json), False)
     return found
+
+
+@pytest.mark.parametrize("shape", LISTING_SHAPES)
+@pytest.mark.parametrize("offset", [0, 50, 1450])
+def test_one_statement_pages_equal_the_orm_pages(many_listings, shape, offset):
+    """The page statement (count, bound and page in one) returns the rows and the count
+    that the ORM's separate queries return, ties in distance included."""
+    query = selectors.ListingQuery(**LISTING_SHAPES[shape][0])
+    limit, cap = 50, offset + 50 + COUNT_AHEAD
+    count, page = selectors.listing_page(query, offset=offset, limit=limit, cap=cap)
+    listings = selectors.public_listings(query)
+    expected_count = listings.order_by()[:cap].count()
+    expected = list(
+        selectors.public_listing_rows(
+            selectors.for_page(listings, query, offset + limit),
+            with_distance=query.point is not None,
+        )[offset : offset + limit]
+    )
+    assert count == expected_count
+    assert page == expected
+    assert page or offset >= count
+
+
+@pytest.mark.parametrize("arguments", [dict(), dict(point=HERE, radius_km=100)])
+def test_one_statement_need_pages_equal_the_orm_pages(many_listings, arguments):
+    query = selectors.NeedQuery(**arguments)
+    count, page = selectors.need_page(query, offset=10, limit=20, cap=1030)
+    needs = selectors.public_needs(query)
+    assert count == needs.order_by()[:1030].count() > 30
+    expected = selectors.public_need_rows(
+        selectors.for_page(needs, query, 30), with_distance=query.point is not None
+    )
+    assert page == list(expected[10:30])
