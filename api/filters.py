@@ -5,6 +5,8 @@ these classes); the queries themselves are built by `directory.selectors`. Every
 gets a 400 naming the parameter.
 """
 
+import functools
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -111,7 +113,34 @@ class PlaceForm(forms.Form):
         return data
 
 
-class SpatialFilterSet(django_filters.FilterSet):
+@functools.lru_cache(maxsize=256)
+def _form_class(filterset: type, names: tuple[str, ...]) -> type[forms.Form]:
+    fields = {name: filterset.base_filters[name].field for name in names}
+    return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet that validates a query string through `validation_form`."""
+
+    #: Parameters that the form's cross-checks may report on though they are absent.
+    CROSS_CHECKED: frozenset[str] = frozenset()
+
+    @classmethod
+    def validation_form(cls, data) -> forms.Form:
+        """A bound form of the parameters given, those required and those cross-checked,
+        its class made once per set of names: what the FilterSet's form validates, without
+        deep-copying every filter and field on each request (1 ms of a list request)."""
+        names = tuple(
+            name
+            for name, filter_ in cls.base_filters.items()
+            if name in data or name in cls.CROSS_CHECKED or filter_.field.required
+        )
+        return _form_class(cls, names)(data)
+
+
+class SpatialFilterSet(FilterSet):
+    CROSS_CHECKED = frozenset({"lat", "lng", "radius_km", "ordering"})
+
     lat = FloatFilter(
         min_value=-90, max_value=90, label=_("Latitude of the reference point (WGS84, with lng)")
     )

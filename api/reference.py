@@ -11,6 +11,7 @@ from directory import gazetteer, services, stats
 from directory.choices import PlaceKind, RegionLevel
 from directory.models import Category, Place, Region, Report
 
+from .filters import FilterSet
 from .pagination import LimitOffset
 from .renderers import JSONRenderer
 from .rows import feature, point
@@ -50,7 +51,7 @@ class CategoryOutSerializer(serializers.Serializer):
         }
 
 
-class NoFilters(django_filters.FilterSet):
+class NoFilters(FilterSet):
     class Meta:
         model = Category
         fields: list[str] = []
@@ -90,7 +91,7 @@ class CategoryViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericView
         return Response(paginator.body(CategoryOutSerializer(categories, many=True).data))
 
 
-class RegionFilterSet(django_filters.FilterSet):
+class RegionFilterSet(FilterSet):
     level = django_filters.ChoiceFilter(choices=RegionLevel.choices)
     country = django_filters.CharFilter(max_length=2, min_length=2)
     parent = django_filters.CharFilter(max_length=120, label="Slug of the parent region")
@@ -234,7 +235,7 @@ class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         return Response(stats.region_stats(region))
 
 
-class PlaceFilterSet(django_filters.FilterSet):
+class PlaceFilterSet(FilterSet):
     q = django_filters.CharFilter(
         min_length=2, max_length=100, required=True, label="City or US ZIP code (typeahead)"
     )

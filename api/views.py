@@ -38,10 +38,10 @@ def validated_filters(request, filterset_class, extra=COMMON_PARAMETERS) -> dict
     unknown = set(request.query_params) - set(filterset_class.base_filters) - set(extra)
     if unknown:
         raise ValidationError({name: [_("Unknown parameter.")] for name in sorted(unknown)})
-    filterset = filterset_class(data=request.query_params, request=request)
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    data = filterset.form.cleaned_data
+    form = filterset_class.validation_form(request.query_params)
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    data = form.cleaned_data
     lat, lng = data.get("lat"), data.get("lng")
     data["point"] = Point(lng, lat, srid=SRID) if lat is not None and lng is not None else None
     if data.get("radius_km") is None:
