@@ -129,16 +129,11 @@ POINT = "ST_SetSRID(ST_MakePoint(%(lng)s::float8, %(lat)s::float8), 4326)::geogr
 WITHIN = f"ST_DWithin({GEOGRAPHY}, {POINT}, %(radius_m)s::float8, false)"
 DISTANCE = f"{GEOGRAPHY} <-> {POINT}"
 BBOX = "ST_Intersects(l.public_point, ST_MakeEnvelope(%(x1)s::float8, %(y1)s::float8, %(x2)s::float8, %(y2)s::float8, 4326))"
-TEXT = """(l.search_document @@ (websearch_to_tsquery('tejido_simple'::regconfig, %(q)s::text)
-     || websearch_to_tsquery('tejido_es'::regconfig, %(q)s::text)
-     || websearch_to_tsquery('tejido_pt'::regconfig, %(q)s::text)
-     || websearch_to_tsquery('tejido_fr'::regconfig, %(q)s::text)
-     || websearch_to_tsquery('tejido_en'::regconfig, %(q)s::text))
+TEXT = """(l.search_document @@ tejido_tsquery(%(q)s::text)
   OR lower(tejido_unaccent(%(q)s::text)) <%% lower(tejido_unaccent(l.name)))"""
 # The region's id is a constant of the query, as in the API's SQL (a sub-select here would
 # leave the planner without an estimate and, for a rare word, walk the whole name index).
-REGION = """EXISTS (SELECT 1 FROM directory_listing_regions lr WHERE lr.listing_id = l.id
-  AND lr.region_id = %(region_id)s::bigint)"""
+REGION = "l.region_ids @> ARRAY[%(region_id)s::bigint]"
 
 BY_DISTANCE = "p.distance_m, p.id"
 BY_NAME = "p.name, p.id"

@@ -10,8 +10,8 @@ once; names also match with typos through trigram word similarity.
 import operator
 from functools import reduce
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import CharField, Func
+from django.contrib.postgres.search import SearchQueryField, SearchVector
+from django.db.models import BooleanField, CharField, F, Func, Value
 
 #: Text search configuration of each content language.
 CONFIGS = {"es": "tejido_es", "pt": "tejido_pt", "fr": "tejido_fr", "en": "tejido_en"}
@@ -28,13 +28,23 @@ def document_expression(*, names: tuple[str, ...] = (), content: dict[str, str])
     return reduce(operator.add, parts)
 
 
-def query_expression(text: str):
-    """The user's words read in every language (websearch syntax: "quotes", -not, or)."""
-    queries = [
-        SearchQuery(text, config=config, search_type="websearch")
-        for config in (SIMPLE, *CONFIGS.values())
-    ]
-    return reduce(operator.or_, queries)
+class TextQuery(Func):
+    """`tejido_tsquery(words)` (migration 0011): the user's words (websearch syntax:
+    "quotes", -not, or) read in every content language, each distinct reading once."""
+
+    function = "tejido_tsquery"
+    output_field = SearchQueryField()
+
+
+def matches(document: str, text: str) -> Func:
+    """The tsvector column `document` matches the user's words `text`."""
+    return Func(
+        F(document),
+        TextQuery(Value(text)),
+        template="(%(expressions)s)",
+        arg_joiner=" @@ ",
+        output_field=BooleanField(),
+    )
 
 
 class Unaccent(Func):

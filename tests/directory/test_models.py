@@ -274,3 +274,43 @@ def test_every_change_of_a_listing_is_kept_with_all_languages():
     versions = list(listing.history.order_by("history_id"))
     assert [v.summary_es for v in versions] == ["Antes", "Después"]
     assert versions[-1].summary_en == "After"
+
+
+def _region_ids(listing) -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT region_ids FROM directory_listing WHERE id = %s", [listing.pk])
+        return cursor.fetchone()[0]
+
+
+def test_region_ids_follow_memberships_whoever_writes_them():
+    """Migration 0010: triggers keep `region_ids` (searched with a GIN index) equal to the
+    memberships, and Django never writes the column, so a stale instance cannot undo it."""
+    one, two, three = RegionFactory(), RegionFactory(), RegionFactory()
+    listing = ListingFactory()
+    stale = Listing.objects.get(pk=listing.pk)
+    listing.regions.set([two, one])
+    assert _region_ids(listing) == sorted([one.pk, two.pk])
+    listing.regions.remove(one)
+    Listing.regions.through.objects.filter(listing=listing, region=two).update(region=three)
+    assert _region_ids(listing) == [three.pk]
+    stale.name = "Renamed"
+    stale.save()
+    assert _region_ids(listing) == [three.pk]
+    listing.regions.clear()
+    assert _region_ids(listing) == []
+
+
+def test_words_are_read_in_every_language_each_reading_once():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tejido_tsquery('food')::text, tejido_tsquery('cocinas')::text,"
+            " tejido_tsquery('   ') IS NULL"
+        )
+        food, cocinas, nothing = cursor.fetchone()
+    assert food == "'food'"  # five readings, one lexeme
+    assert "'cocin'" in cocinas and "'cocinas'" in cocinas  # Spanish stem and the word as typed
+    assert nothing
