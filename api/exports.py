@@ -97,25 +97,25 @@ class GeoJSONExport(ExportView):
 
     def get(self, request):
         queryset, limit = self.matching(request)
-        # One row past the limit tells whether the layer is truncated, without counting all.
-        truncated = queryset.order_by()[: limit + 1].count() > limit
+        # One feature past the limit tells whether the layer is truncated, in the same scan.
         inner = (
             queryset.filter(public_point__isnull=False)
             .annotate(geometry=AsGeoJSON("public_point", precision=6))
-            .values("id", "slug", "name", "kind", "location_precision", "geometry")[:limit]
+            .values("id", "slug", "name", "kind", "location_precision", "geometry")[: limit + 1]
         )
         sql, params = inner.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
                 # Django-compiled SQL inside; values bound as parameters.
                 "SELECT json_build_object("  # noqa: S608
-                "'type', 'FeatureCollection', 'truncated', %s, 'features', "
+                "'type', 'FeatureCollection', 'truncated', count(*) > %s, 'features', "
                 "COALESCE(json_agg(json_build_object("
                 "'type', 'Feature', 'id', t.id, 'geometry', t.geometry::json, 'properties', "
                 "json_build_object('slug', t.slug, 'name', t.name, 'kind', t.kind, "
-                "'location_precision', t.location_precision))), '[]'::json))::text "
-                f"FROM ({sql}) t",
-                [truncated, *params],
+                "'location_precision', t.location_precision))) FILTER (WHERE t.n <= %s), "
+                "'[]'::json))::text "
+                f"FROM (SELECT *, row_number() OVER () AS n FROM ({sql}) matches) t",
+                [limit, limit, *params],
             )
             (body,) = cursor.fetchone()
         return Response(body)
