@@ -93,11 +93,34 @@ def test_listing_queries_run_on_indexes(many_listings, shape):
         assert index in " ".join(found), found
 
 
-def test_region_and_category_filters_use_their_join_tables(many_listings):
+def _region_of_a_tenth():
+    """A region holding every tenth listing (memberships set region_ids by trigger)."""
     region = RegionFactory(slug="mx-cdmx")
+    through = Listing.regions.through
+    through.objects.bulk_create(
+        through(listing_id=pk, region_id=region.pk)
+        for pk in Listing.objects.values_list("pk", flat=True)[::10]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_listing")
+    return region
+
+
+def test_region_and_category_filters_run_on_indexes(many_listings):
+    region = _region_of_a_tenth()
     category = CategoryFactory(slug="food")
     for plan in plans(rows(selectors.ListingQuery(region=region, category=category))):
         assert "directory_listing" not in _seq_scans(plan)
+
+
+@pytest.mark.parametrize("words", ["huerto", "cooperativa"])
+def test_words_in_a_region_are_read_within_the_region(many_listings, words):
+    """`q` with a region reads the region's GIN indexes (words and names with typos are
+    each indexed with the listing's regions), not every listing with the words."""
+    region = _region_of_a_tenth()
+    [plan] = plans(rows(selectors.ListingQuery(region=region, q=words)))
+    assert "directory_listing" not in _seq_scans(plan)
+    assert "listing_region_search_gin" in plan or "listing_region_name_trgm" in plan
 
 
 @pytest.mark.parametrize(
