@@ -177,22 +177,6 @@ def public_listings(query: ListingQuery) -> QuerySet:
 DISTANCE_SLACK_KM = 0.00001
 
 
-def for_page(qs: QuerySet, query, end: int) -> QuerySet:
-    """Narrow a nearest-first search to what a page ending at `end` needs.
-
-    PostgreSQL walks the GiST index in `<->` order only when the order has no second key,
-    and the order here breaks ties by id. So the distance of the `end`-th nearest match is
-    read first by walking the index (`end` rows), and the page is then sorted among the
-    matches within that distance, not among every match in the radius (30,000 around a
-    large city)."""
-    if query.point is None or query.effective_ordering != "distance":
-        return qs
-    bound = list(qs.order_by("distance_m").values_list("distance_m", flat=True)[end - 1 : end])
-    if not bound:
-        return qs  # fewer matches than the page end: they are few, sorting them is cheap
-    return qs.filter(within(query.point, bound[0] / 1000 + DISTANCE_SLACK_KM))
-
-
 def _order(query: ListingQuery) -> tuple:
     ordering = query.effective_ordering
     if ordering == "distance":
@@ -320,9 +304,10 @@ def page_statement(
     row, then the page's columns; one row of NULL columns when the page is empty.
 
     With `point` and `nearest`, the page is sorted only among the matches within the
-    distance of the page's last row, found by walking the GiST index in `<->` order (see
-    `for_page`): PostgreSQL walks that order only without a second sort key, and the
-    page's order breaks ties by id."""
+    distance of its last row, found first by walking the GiST index in `<->` order: the
+    index gives that order only without a second sort key, and the page's order breaks
+    ties by id, so sorting every match in the radius (30,000 around a large city) would
+    be the alternative."""
     # Every fragment is SQL of this module or compiled by Django; values are parameters.
     from_, where, params = _from_where(qs)
     all_params: list = [*params, cap]
