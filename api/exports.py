@@ -4,7 +4,6 @@ in one query, and CSV (defusedcsv: no formula injection). Both carry public data
 import io
 
 from defusedcsv import csv
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory import selectors
+from directory.geo import X, Y
 
 from .filters import ListingFilterSet
 from .renderers import GeoJSONRenderer
@@ -100,20 +100,23 @@ class GeoJSONExport(ExportView):
         # One feature past the limit tells whether the layer is truncated, in the same scan.
         inner = (
             queryset.filter(public_point__isnull=False)
-            .annotate(geometry=AsGeoJSON("public_point", precision=6))
-            .values("id", "slug", "name", "kind", "location_precision", "geometry")[: limit + 1]
+            .annotate(lng=X("public_point"), lat=Y("public_point"))
+            .values("id", "slug", "name", "kind", "location_precision", "lng", "lat")[: limit + 1]
         )
         sql, params = inner.query.sql_with_params()
         with connection.cursor() as cursor:
+            # The collection is written as text (every string through to_json, so escaped):
+            # a third faster than json_build_object per feature for 5,000 features.
             cursor.execute(
                 # Django-compiled SQL inside; values bound as parameters.
-                "SELECT json_build_object("  # noqa: S608
-                "'type', 'FeatureCollection', 'truncated', count(*) > %s, 'features', "
-                "COALESCE(json_agg(json_build_object("
-                "'type', 'Feature', 'id', t.id, 'geometry', t.geometry::json, 'properties', "
-                "json_build_object('slug', t.slug, 'name', t.name, 'kind', t.kind, "
-                "'location_precision', t.location_precision))) FILTER (WHERE t.n <= %s), "
-                "'[]'::json))::text "
+                'SELECT \'{"type":"FeatureCollection","truncated":\' '  # noqa: S608
+                "|| (count(*) > %s)::text || ',\"features\":[' || COALESCE(string_agg(format("
+                '\'{"type":"Feature","id":%%s,"geometry":{"type":"Point",'
+                '"coordinates":[%%s,%%s]},"properties":{"slug":%%s,"name":%%s,'
+                '"kind":%%s,"location_precision":%%s}}\', t.id, '
+                "round(t.lng::numeric, 6)::float8, round(t.lat::numeric, 6)::float8, "
+                "to_json(t.slug), to_json(t.name), to_json(t.kind), "
+                "to_json(t.location_precision)), ',') FILTER (WHERE t.n <= %s), '') || ']}' "
                 f"FROM (SELECT *, row_number() OVER () AS n FROM ({sql}) matches) t",
                 [limit, limit, *params],
             )

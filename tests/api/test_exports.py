@@ -69,3 +69,17 @@ def test_csv_export_is_public_and_defused(api, listings):
     assert rows["hidden"]["lat"] == "" and "Secreta" not in text
     assert rows["formula"]["name"].startswith("'=")  # not run as a formula by spreadsheets
     assert "19.4326" not in text and "-99.1331" not in text
+
+
+def test_geojson_layer_escapes_names_and_keeps_coordinates(api):
+    name = 'Co-op "La Unión" \\ <script>alert(1)</script>\n新'
+    ListingFactory(
+        slug="odd",
+        name=name,
+        location=Point(-99.1234567, 19.7654321, srid=4326),
+        location_precision="exact",
+    )
+    body = api.get("/api/v1/listings/export.geojson").json()
+    [feature] = body["features"]
+    assert feature["properties"]["name"] == name
+    assert feature["geometry"]["coordinates"] == [-99.123457, 19.765432]
