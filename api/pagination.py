@@ -17,7 +17,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000
 #: How many results past the end of the page are counted exactly.
-COUNT_AHEAD = 1_000
+COUNT_AHEAD = 200
 
 
 class PageForm(forms.Form):

@@ -26,6 +26,7 @@ from directory.choices import (
     Visibility,
 )
 
+from .pagination import COUNT_AHEAD
 from .serializers import ListingWriteSerializer, NeedWriteSerializer
 
 
@@ -181,8 +182,8 @@ class ListingDetailSerializer(ListingDetailPropertiesSerializer):
 
 
 COUNT_HELP = (
-    "Matches, counted exactly up to 1,000 past this page; when `count_exact` is false "
-    "there are more than `count`."
+    f"Matches, counted exactly up to {COUNT_AHEAD} past this page; when `count_exact` is "
+    "false there are more than `count`."
 )
 
 

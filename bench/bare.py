@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 
+from api.pagination import COUNT_AHEAD
+
 MAX_LIMIT = 500
 LAYER_MAX = 5000
-COUNT_AHEAD = 1000  # api.pagination.COUNT_AHEAD
 
 PUBLIC = "l.status = 'published' AND l.emergency_hidden_at IS NULL AND NOT l.hidden_by_reports"
 

@@ -140,7 +140,7 @@ def test_need_queries_run_on_indexes(many_listings, arguments):
 
 def _seq_scans(plan_json: str) -> list[str]:
     """Relations read by an unbounded Seq Scan anywhere in the plan. A Seq Scan streaming
-    straight into a Limit (the count of an unfiltered list stops after 1,000 rows past the
+    straight into a Limit (the count of an unfiltered list stops COUNT_AHEAD rows past the
     page) reads only that many rows and is not a scan of the table."""
     found = []
     blocking = {"Sort", "Hash", "Aggregate", "Incremental Sort", "Materialize", "Gather Merge"}
