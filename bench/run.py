@@ -468,59 +468,55 @@ def combine(loads: list[Load]) -> Load:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _busy_ticks() -> int:
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return user + nice + system + irq + softirq + steal
-
-
-def _proc_ticks(pid: int) -> int:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
-def _children(pid: int) -> list[int]:
-    out = []
+def _processes() -> dict[int, tuple[int, int]]:
+    """{pid: (parent pid, CPU ticks used)} of every process on the machine."""
+    table = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out
+            table[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return table
+
+
+def _descendants(roots: set[int], table: dict[int, tuple[int, int]]) -> set[int]:
+    found = set(roots)
+    grew = True
+    while grew:
+        grew = False
+        for pid, (parent, _ticks) in table.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
 
 
 class CpuMonitor:
-    """CPU used by processes other than the benchmark's own (this process, gunicorn, wrk and
-    the PostgreSQL backends of the bench database): how much the figures may be disturbed."""
+    """CPU used by processes other than the benchmark's own (this process and its children
+    such as wrk, gunicorn and its workers, the PostgreSQL server and all its processes):
+    how much the figures may be disturbed.
+
+    Other processes are counted directly, from /proc at both ends of the interval, so a
+    database connection or parallel worker of ours that ends meanwhile is not mistaken for
+    other work (each gunicorn worker reconnects every DB_CONN_MAX_AGE seconds)."""
 
     def __init__(self, server, sql_conn):
-        self.server, self.sql_conn = server, sql_conn
+        self.server = server
+        with sql_conn.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (backend,) = cursor.fetchone()
+        self.postmaster = _processes().get(backend, (0, 0))[0]
 
-    def _ours(self) -> float:
-        import resource
-
-        pids = set()
+    def _roots(self) -> set[int]:
+        roots = {os.getpid(), self.postmaster}
         if self.server.proc is not None:
-            pids.add(self.server.proc.pid)
-            pids.update(_children(self.server.proc.pid))
-        with self.sql_conn.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            pids.update(row[0] for row in cursor.fetchall())
-        usage = [
-            resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-        ]
-        own = sum(u.ru_utime + u.ru_stime for u in usage) * TICKS
-        return own + sum(_proc_ticks(pid) for pid in pids)
+            roots.add(self.server.proc.pid)
+        return roots
 
-    def snapshot(self) -> tuple[float, float, float]:
-        return time.monotonic(), _busy_ticks(), self._ours()
+    def snapshot(self) -> tuple[float, dict[int, tuple[int, int]]]:
+        return time.monotonic(), _processes()
 
     def others_cores(self, start: tuple, end: tuple | None = None) -> float:
         """Average number of cores busy with other work between two snapshots."""
@@ -528,7 +524,14 @@ class CpuMonitor:
         elapsed = end[0] - start[0]
         if elapsed <= 0:
             return 0.0
-        return max(0.0, ((end[1] - start[1]) - (end[2] - start[2])) / TICKS / elapsed)
+        before, after = start[1], end[1]
+        ours = _descendants(self._roots(), before) | _descendants(self._roots(), after)
+        ticks = sum(
+            used - before.get(pid, (0, 0))[1]
+            for pid, (_parent, used) in after.items()
+            if pid not in ours
+        )
+        return max(0.0, ticks / TICKS / elapsed)
 
     def wait_quiet(self, limit: float, max_wait: float) -> float:
         """Wait (at most max_wait s) until other work uses under `limit` cores over 2 s."""
