@@ -4,9 +4,11 @@ shape.
 (With them disabled, a Seq Scan that remains means no index could serve the query; the
 benchmark checks the planner's own choices on 1M listings.)"""
 
+import datetime
 import json
 import random
 
+import orjson
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
@@ -164,6 +166,19 @@ def _seq_scans(plan_json: str) -> list[str]:
     return found
 
 
+def as_rendered(rows, columns):
+    """ORM rows with dates and times as the JSON renderer writes them, which is how the
+    page statement returns them (all but `last_confirmed_at`, kept for freshness)."""
+    kept = columns.index("last_confirmed_at")
+
+    def value(i, v):
+        if isinstance(v, datetime.date) and i != kept:
+            return orjson.dumps(v).decode().strip('"')
+        return v
+
+    return [tuple(value(i, v) for i, v in enumerate(row)) for row in rows]
+
+
 def orm_page(qs, query, end: int):
     """The nearest-first page as separate ORM queries, the reference for `page_statement`:
     the distance of the `end`-th match, then the matches within it (plus the slack)."""
@@ -192,7 +207,7 @@ def test_one_statement_pages_equal_the_orm_pages(many_listings, shape, offset):
         )[offset : offset + limit]
     )
     assert count == expected_count
-    assert page == expected
+    assert page == as_rendered(expected, selectors.ROW_COLUMNS)
     assert page or offset >= count
 
 
@@ -205,4 +220,24 @@ def test_one_statement_need_pages_equal_the_orm_pages(many_listings, arguments):
     expected = selectors.public_need_rows(
         orm_page(needs, query, 30), with_distance=query.point is not None
     )
-    assert page == list(expected[10:30])
+    assert page == as_rendered(list(expected[10:30]), selectors.NEED_ROW_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 11, 23, 4, 20, 46, 537550, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 23, 4, 20, 46, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),
+        datetime.datetime(
+            1999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone(datetime.timedelta(hours=-6))
+        ),
+    ],
+)
+def test_times_in_pages_are_written_as_the_json_renderer_writes_them(moment):
+    with connection.cursor() as cursor:
+        # The time's SQL appears three times in the expression: one parameter for each.
+        cursor.execute("SELECT " + selectors._time_text("%s::timestamptz"), [moment] * 3)
+        (text,) = cursor.fetchone()
+    expected = orjson.dumps(moment.astimezone(datetime.UTC)).decode().strip('"')
+    assert text == expected
