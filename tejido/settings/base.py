@@ -92,6 +92,11 @@ else:
         }
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# Requests are short and many run at once: parallel workers for one of them cost more than
+# they give on a small machine (docs/decisions/0008). DB_PARALLEL_WORKERS raises it.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "options", f"-c max_parallel_workers_per_gather={env.int('DB_PARALLEL_WORKERS', default=0)}"
+)
 # A pooled connection is checked before use, so the app recovers when PostgreSQL restarts.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
