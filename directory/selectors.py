@@ -286,6 +286,9 @@ def _columns_sql(sql_of: dict[str, str], names: tuple[str, ...]) -> str:
     return ",\n  ".join(f'{sql_of[name]} AS "{name}"' for name in names)
 
 
+LISTING_COLUMNS_SQL = _columns_sql(LISTING_ROW_SQL, ROW_COLUMNS)
+
+
 def _order_sql(table: str, fields: tuple) -> str:
     """ORDER BY of the one-statement pages, from the same field names as the ORM order."""
     parts = []
@@ -374,7 +377,7 @@ def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap:
     with_distance = query.point is not None
     return page_statement(
         public_listings(query).order_by(),
-        columns=_columns_sql(LISTING_ROW_SQL, ROW_COLUMNS),
+        columns=LISTING_COLUMNS_SQL,
         column_params=_need_kinds_params(),
         order_by=_order_sql("directory_listing", _order(query)),
         offset=offset,
@@ -515,11 +518,14 @@ NEED_ROW_SQL = {
 }
 
 
+NEED_COLUMNS_SQL = _columns_sql(NEED_ROW_SQL, NEED_ROW_COLUMNS)
+
+
 def need_page_statement(query: NeedQuery, *, offset: int, limit: int, cap: int):
     with_distance = query.point is not None
     return page_statement(
         public_needs(query).order_by(),
-        columns=_columns_sql(NEED_ROW_SQL, NEED_ROW_COLUMNS),
+        columns=NEED_COLUMNS_SQL,
         column_params=[],
         order_by=_order_sql("directory_need", _need_order(query)),
         offset=offset,
