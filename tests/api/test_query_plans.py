@@ -75,7 +75,9 @@ LISTING_SHAPES = {
         "listing_public_geog_gist",
     ),
     "bbox": (dict(bbox=(-99.2, 19.3, -99.0, 19.5)), "listing_public_point_gist"),
-    "text": (dict(q="huerto"), "listing_search_gin"),
+    # Two GIN indexes hold the search document (alone, and with region_ids); the planner
+    # may read either for words alone.
+    "text": (dict(q="huerto"), ("listing_search_gin", "listing_region_search_gin")),
     "text near me": (dict(q="huerto", point=HERE, radius_km=50), None),
     "kind and country": (dict(kinds=("mutual_aid",), country="MX"), None),
     "default order": (dict(), "listing_name_id"),
@@ -92,7 +94,8 @@ def test_listing_queries_run_on_indexes(many_listings, shape):
     for plan in found:
         assert "directory_listing" not in _seq_scans(plan), plan
     if index:
-        assert index in " ".join(found), found
+        indexes = (index,) if isinstance(index, str) else index
+        assert any(name in " ".join(found) for name in indexes), found
 
 
 def _region_of_a_tenth():
