@@ -314,6 +314,7 @@ def _from_where(qs: QuerySet) -> tuple[str, str, list]:
 
 def page_statement(
     qs: QuerySet,
+    query: "ListingQuery | NeedQuery",
     *,
     columns: str,
     column_params: list,
@@ -321,23 +322,21 @@ def page_statement(
     offset: int,
     limit: int,
     cap: int,
-    point: Point | None = None,
-    radius_km: float = 0.0,
-    nearest: bool = False,
 ) -> tuple[str, list]:
     """One statement for a page and its bounded count: `count` (matches up to `cap`) on every
     row, then the page's columns; one row of NULL columns when the page is empty.
 
-    With `point` and `nearest`, the page is sorted only among the matches within the
+    With a point and nearest first, the page is sorted only among the matches within the
     distance of its last row, found first by walking the GiST index in `<->` order: the
     index gives that order only without a second sort key, and the page's order breaks
     ties by id, so sorting every match in the radius (30,000 around a large city) would
     be the alternative."""
     # Every fragment is SQL of this module or compiled by Django; values are parameters.
+    point = query.point
     from_, where, params = _from_where(qs)
     all_params: list = [*params, cap]
     bound = ""
-    if point is not None and nearest:
+    if point is not None and query.effective_ordering == "distance":
         bound = (
             f" AND ST_DWithin({PUBLIC_GEOGRAPHY}, %s::geography, COALESCE(("  # noqa: S608
             f"SELECT {PUBLIC_GEOGRAPHY} <-> %s::geography FROM {from_} WHERE {where} "
@@ -357,7 +356,7 @@ def page_statement(
     if bound:
         end = offset + limit
         slack = DISTANCE_SLACK_KM * 1000
-        all_params += [point.ewkt, point.ewkt, *params, end - 1, slack, radius_km * 1000]
+        all_params += [point.ewkt, point.ewkt, *params, end - 1, slack, query.radius_km * 1000]
     all_params += [offset, limit, offset]
     return sql, all_params
 
@@ -374,18 +373,15 @@ def run_page(sql: str, params: list) -> tuple[int, list[tuple]]:
 
 
 def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap: int):
-    with_distance = query.point is not None
     return page_statement(
         public_listings(query).order_by(),
+        query,
         columns=LISTING_COLUMNS_SQL,
         column_params=_need_kinds_params(),
         order_by=_order_sql("directory_listing", _order(query)),
         offset=offset,
         limit=limit,
         cap=cap,
-        point=query.point if with_distance else None,
-        radius_km=query.radius_km,
-        nearest=query.effective_ordering == "distance",
     )
 
 
@@ -522,18 +518,15 @@ NEED_COLUMNS_SQL = _columns_sql(NEED_ROW_SQL, NEED_ROW_COLUMNS)
 
 
 def need_page_statement(query: NeedQuery, *, offset: int, limit: int, cap: int):
-    with_distance = query.point is not None
     return page_statement(
         public_needs(query).order_by(),
+        query,
         columns=NEED_COLUMNS_SQL,
         column_params=[],
         order_by=_order_sql("directory_need", _need_order(query)),
         offset=offset,
         limit=limit,
         cap=cap,
-        point=query.point if with_distance else None,
-        radius_km=query.radius_km,
-        nearest=query.effective_ordering == "distance",
     )
 
 
