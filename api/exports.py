@@ -71,7 +71,7 @@ class ExportView(APIView):
     def matching(self, request):
         data = validated_filters(request, ListingFilterSet, extra={"limit"})
         limit = export_limit(request)
-        query = listing_query(data)
+        query = selectors.with_typos_if_none(listing_query(data))
         queryset = selectors.public_listings(query)
         if not query.ordering and query.point is None:
             # A map layer has no order: sorting every match by name to keep 5,000 is waste.

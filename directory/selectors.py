@@ -6,7 +6,8 @@ Spatial SQL is written to match the indexes: radius and nearest-first on
 `ST_Intersects` (index `&&`, then an exact test) on the geometry (`listing_public_point_gist`).
 """
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point, Polygon
@@ -96,6 +97,8 @@ class ListingQuery:
     radius_km: float = 25.0
     bbox: tuple[float, float, float, float] | None = None
     ordering: str = ""
+    #: Names also match `q` with typos (pg_trgm): the fallback when the words match nothing.
+    typos: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -123,8 +126,12 @@ def _region_filter(region: Region) -> RawSQL:
     )
 
 
-def _text_filter(text: str) -> Q:
-    """Full text in every language, or a name that matches with typos (pg_trgm `<%`)."""
+def _text_filter(text: str, *, typos: bool) -> Q:
+    """Full text in every language; with `typos`, or a name that matches with typos
+    (pg_trgm `<%`). Typos are tried only when the words match nothing (`with_typos_if_none`):
+    a frequent word's trigrams match a fifth of all names, read for no new listing."""
+    if not typos:
+        return Q(matches("search_document", text))
     name_match = RawSQL(
         'lower(tejido_unaccent(%s)) <%% lower(tejido_unaccent("directory_listing"."name"))',
         [text],
@@ -154,7 +161,7 @@ def public_listings(query: ListingQuery) -> QuerySet:
     if query.region is not None:
         qs = qs.filter(_region_filter(query.region))
     if query.q:
-        qs = qs.filter(_text_filter(query.q))
+        qs = qs.filter(_text_filter(query.q, typos=query.typos))
     if query.open_now:
         qs = qs.filter(open_now_expression())
     if query.verified:
@@ -334,14 +341,7 @@ def page_statement(
     # Every fragment is SQL of this module or compiled by Django; values are parameters.
     point = query.point
     from_, where, params = _from_where(qs)
-    all_params: list = [*params, cap]
-    bound = ""
-    if point is not None and query.effective_ordering == "distance":
-        bound = (
-            f" AND ST_DWithin({PUBLIC_GEOGRAPHY}, %s::geography, COALESCE(("  # noqa: S608
-            f"SELECT {PUBLIC_GEOGRAPHY} <-> %s::geography FROM {from_} WHERE {where} "
-            "ORDER BY 1 OFFSET %s LIMIT 1) + %s, %s), false)"
-        )
+    bound, bound_params = _distance_bound(query, from_, where, params, offset + limit)
     distance = f', {PUBLIC_GEOGRAPHY} <-> %s::geography AS "distance_m"' if point else ""
     sql = (
         f"SELECT page_count.n, page.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM {from_} "  # noqa: S608
@@ -349,15 +349,134 @@ def page_statement(
         f"{distance} FROM {from_} WHERE {where}{bound} AND page_count.n > %s "
         f"ORDER BY {order_by} LIMIT %s OFFSET %s) page ON true"
     )
-    all_params += column_params
+    all_params = [*params, cap, *column_params]
     if point is not None:
         all_params.append(point.ewkt)
-    all_params += params
-    if bound:
-        end = offset + limit
-        slack = DISTANCE_SLACK_KM * 1000
-        all_params += [point.ewkt, point.ewkt, *params, end - 1, slack, query.radius_km * 1000]
-    all_params += [offset, limit, offset]
+    all_params += [*params, *bound_params, offset, limit, offset]
+    return sql, all_params
+
+
+def _distance_bound(query, from_: str, where: str, params: list, end: int) -> tuple[str, list]:
+    """With a point and nearest first: the condition that keeps the matches within the
+    distance of the page's last row (found by walking the GiST index in `<->` order)."""
+    point = query.point
+    if point is None or query.effective_ordering != "distance":
+        return "", []
+    sql = (
+        f" AND ST_DWithin({PUBLIC_GEOGRAPHY}, %s::geography, COALESCE(("  # noqa: S608
+        f"SELECT {PUBLIC_GEOGRAPHY} <-> %s::geography FROM {from_} WHERE {where} "
+        "ORDER BY 1 OFFSET %s LIMIT 1) + %s, %s), false)"
+    )
+    slack = DISTANCE_SLACK_KM * 1000
+    return sql, [point.ewkt, point.ewkt, *params, end - 1, slack, query.radius_km * 1000]
+
+
+#: Rows a `walk_page_statement` reads in the page's order before it sorts the matches.
+WALK_ROWS = 2000
+
+
+def walk_page_statement(
+    qs: QuerySet,
+    query: "ListingQuery",
+    *,
+    columns: str,
+    column_params: list,
+    order_by: str,
+    offset: int,
+    limit: int,
+    cap: int,
+) -> tuple[str, list]:
+    """`page_statement` for filters whose matches the planner cannot foresee well (words):
+    it first walks the public listings in the page's own index order (nearest first, or
+    by name or date) and tests each against the filters.
+
+    The walk stops at `cap` matches (and one more), after WALK_ROWS listings, or, nearest
+    first, past the radius. When it found the page and the count, or every match there is,
+    they are the answer: a frequent word near a large city takes a few thousand index rows
+    instead of a bitmap of every listing with the word (two fifths of all listings for
+    "comunitaria"), which the planner would choose because PostGIS estimates the listings
+    in a radius 15 times too low. Otherwise (a rare word, or one far down the order) the
+    count and the page come from the filters' indexes, and the matches are sorted rather
+    than looked for further along the order."""
+    point = query.point
+    by_distance = point is not None and query.effective_ordering == "distance"
+    from_, where, params = _from_where(qs)
+    base_from, base_where, base_params = _from_where(Listing.objects.public().order_by())
+    end = offset + limit
+    distance_sql = f"{PUBLIC_GEOGRAPHY} <-> %s::geography"
+    if by_distance:
+        # No radius in the walk's WHERE: only the order can then serve it (the GiST index,
+        # nearest first), never a sort of the radius; a listing past the radius ends it.
+        key, key_params, walk_order = distance_sql, [point.ewkt], "3"
+        past = "key > %s"
+        past_params = [query.radius_km * 1000 + DISTANCE_SLACK_KM * 1000]
+        walked_order, page_found = "w.key, w.id", "w.matched >= %s AND w.key_end < w.reach"
+        fallback_order = f'COALESCE({distance_sql}, 0) ASC, "directory_listing"."id" ASC'
+        fallback_params = [point.ewkt]
+    else:
+        key, key_params, walk_order = "NULL::float8", [], order_by
+        past, past_params = "false", []
+        walked_order, page_found = "w.rn", "w.matched >= %s"
+        # Sorted (an expression no index has), not looked for further along the order.
+        fallback_order = re.sub(r'("[a-z_]+"\."[a-z_]+")', r"COALESCE(\1, \1)", order_by)
+        fallback_params = []
+    distance = f', {distance_sql} AS "distance_m"' if point else ""
+    distance_params = [point.ewkt] if point else []
+    # Every fragment is SQL of this module or compiled by Django; values are parameters.
+    sql = (
+        "WITH walk AS MATERIALIZED (SELECT id, ok, key, rn FROM (SELECT *, row_number() "  # noqa: S608
+        f'OVER () AS rn FROM (SELECT "directory_listing"."id" AS id, ({where}) AS ok, '
+        f"{key} AS key FROM {base_from} WHERE {base_where} ORDER BY {walk_order} LIMIT %s) "
+        f"ordered) numbered WHERE ok OR rn = %s OR {past} LIMIT %s), "
+        "walked AS (SELECT count(*) FILTER (WHERE ok) AS matched, "
+        f"coalesce(bool_or({past}), false) "
+        "OR (NOT coalesce(bool_or(rn = %s), false) AND count(*) <= %s) AS exhausted, "
+        "max(key) AS reach, "
+        "(SELECT key FROM walk WHERE ok ORDER BY rn OFFSET %s LIMIT 1) AS key_end FROM walk), "
+        "decision AS (SELECT CASE WHEN w.exhausted OR w.matched >= %s "
+        "THEN LEAST(w.matched, %s) ELSE (SELECT count(*) FROM (SELECT 1 FROM "
+        f"{from_} WHERE {where} LIMIT %s) matches) END AS n, "
+        f"w.exhausted OR ({page_found}) AS walked_page FROM walked w) "
+        # Not LATERAL: a parameterized page would be rescanned, and a rescan evaluates the
+        # index conditions even of a branch that is cut off.
+        f"SELECT decision.n, page.* FROM decision LEFT JOIN (SELECT * FROM (SELECT {columns}"
+        f"{distance} FROM (SELECT id, key, rn FROM walk w WHERE ok ORDER BY {walked_order} "
+        'LIMIT %s OFFSET %s) w JOIN "directory_listing" ON "directory_listing"."id" = w.id '
+        "WHERE (SELECT walked_page FROM decision) "
+        f"ORDER BY {walked_order}) walked_rows UNION ALL "
+        f"SELECT * FROM (SELECT {columns}{distance} FROM {from_} WHERE {where} "
+        "AND NOT (SELECT walked_page FROM decision) AND (SELECT n FROM decision) > %s "
+        f"ORDER BY {fallback_order} LIMIT %s OFFSET %s) sorted_rows) page ON true"
+    )
+    all_params = [
+        *params,
+        *key_params,
+        *base_params,
+        WALK_ROWS,
+        WALK_ROWS,
+        *past_params,
+        cap + 1,
+        *past_params,
+        WALK_ROWS,
+        cap,
+        end - 1,
+        cap,
+        cap,
+        *params,
+        cap,
+        end,
+        *column_params,
+        *distance_params,
+        limit,
+        offset,
+        *column_params,
+        *distance_params,
+        *params,
+        offset,
+        *fallback_params,
+        limit,
+        offset,
+    ]
     return sql, all_params
 
 
@@ -373,7 +492,9 @@ def run_page(sql: str, params: list) -> tuple[int, list[tuple]]:
 
 
 def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap: int):
-    return page_statement(
+    # Words: walk the order first, unless the page lies beyond the walk anyway.
+    walk = query.q and (offset + limit) * 2 <= WALK_ROWS
+    return (walk_page_statement if walk else page_statement)(
         public_listings(query).order_by(),
         query,
         columns=LISTING_COLUMNS_SQL,
@@ -386,8 +507,19 @@ def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap:
 
 
 def listing_page(query: ListingQuery, *, offset: int, limit: int, cap: int):
-    """(count up to `cap`, rows of ROW_COLUMNS (+ distance_m)) in one statement."""
-    return run_page(*listing_page_statement(query, offset=offset, limit=limit, cap=cap))
+    """(count up to `cap`, rows of ROW_COLUMNS (+ distance_m)) in one statement; in a
+    second, with typos, when the words of `q` match nothing."""
+    count, rows = run_page(*listing_page_statement(query, offset=offset, limit=limit, cap=cap))
+    if count == 0 and query.q and not query.typos:
+        return listing_page(replace(query, typos=True), offset=offset, limit=limit, cap=cap)
+    return count, rows
+
+
+def with_typos_if_none(query: ListingQuery) -> ListingQuery:
+    """`query`, or `query` with typos when the words of its `q` match no listing."""
+    if query.q and not query.typos and not public_listings(query).order_by().exists():
+        return replace(query, typos=True)
+    return query
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,23 @@ def test_q_searches_every_language_ignoring_accents_case_and_small_typos(api, qu
     assert set(slugs(api.get("/api/v1/listings/", {"q": query}))) == expected
 
 
+def test_q_tries_names_with_typos_only_when_its_words_match_nothing(
+    api, django_assert_max_num_queries
+):
+    ListingFactory(slug="kitchen", name="Olla Común", summary_es="Una cocina comunitaria.")
+    # "cocina" is within typo distance of this name, but listings have the word itself.
+    ListingFactory(slug="typo", name="Cocinna Popular", summary_es="Comida.")
+    with django_assert_max_num_queries(1):
+        assert slugs(api.get("/api/v1/listings/", {"q": "cocina"})) == ["kitchen"]
+    with django_assert_max_num_queries(2):  # no listing has the word: names with typos
+        assert slugs(api.get("/api/v1/listings/", {"q": "kocinna"})) == ["typo"]
+    # The same in the exports, where the layer's statement follows one look for the words.
+    layer = api.get("/api/v1/listings/export.geojson", {"q": "kocinna"}).json()
+    assert [f["properties"]["slug"] for f in layer["features"]] == ["typo"]
+    layer = api.get("/api/v1/listings/export.geojson", {"q": "cocina"}).json()
+    assert [f["properties"]["slug"] for f in layer["features"]] == ["kitchen"]
+
+
 def test_open_now_uses_the_listing_time_zone_and_overnight_hours(api):
     def local_now(tz):
         with connection.cursor() as cursor:
