@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory import selectors
+from directory.filters import ListingFilterSet, listing_query
 from directory.geo import X, Y
 
-from .filters import ListingFilterSet
 from .renderers import GeoJSONRenderer
 from .rows import ListingRows
 from .schema import ERRORS
-from .views import listing_query, validated_filters
+from .views import validated_filters
 
 EXPORT_DEFAULT = 5_000
 EXPORT_MAX = 10_000

@@ -9,9 +9,9 @@ from rest_framework.response import Response
 
 from directory import gazetteer, services, stats
 from directory.choices import PlaceKind, RegionLevel
+from directory.filters import FilterSet
 from directory.models import Category, Place, Region, Report
 
-from .filters import FilterSet
 from .pagination import LimitOffset
 from .renderers import JSONRenderer
 from .rows import feature, point

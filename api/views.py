@@ -1,9 +1,7 @@
 """API v1 views (DESIGN.md §3). Lists take the lean path: DRF and django-filter validate,
 `directory.selectors` builds the query, `api.rows` shapes plain rows, orjson renders."""
 
-from django.contrib.gis.geos import Point
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,12 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from directory import selectors, services
-from directory.geo import SRID
+from directory import filters, selectors, services
+from directory.filters import ListingFilterSet, NeedFilterSet
 from directory.models import Listing, Need
 
 from . import detail, schema
-from .filters import DEFAULT_RADIUS_KM, ListingFilterSet, NeedFilterSet
 from .pagination import LimitOffset
 from .parsers import JSONParser
 from .permissions import ListingPermission, NeedPermission
@@ -35,40 +32,10 @@ def wants_geojson(request) -> bool:
 
 def validated_filters(request, filterset_class, extra=COMMON_PARAMETERS) -> dict:
     """Validate the query string against a FilterSet; unknown parameters are errors."""
-    unknown = set(request.query_params) - set(filterset_class.base_filters) - set(extra)
-    if unknown:
-        raise ValidationError({name: [_("Unknown parameter.")] for name in sorted(unknown)})
-    form = filterset_class.validation_form(request.query_params)
-    if not form.is_valid():
-        raise ValidationError(form.errors)
-    data = form.cleaned_data
-    lat, lng = data.get("lat"), data.get("lng")
-    data["point"] = Point(lng, lat, srid=SRID) if lat is not None and lng is not None else None
-    if data.get("radius_km") is None:
-        data["radius_km"] = DEFAULT_RADIUS_KM
+    data, errors = filters.clean_query(filterset_class, request.query_params, extra=extra)
+    if errors:
+        raise ValidationError(errors)
     return data
-
-
-def listing_query(data: dict) -> selectors.ListingQuery:
-    """The selector's query from validated listing filters (API, exports and pages)."""
-    return selectors.ListingQuery(
-        kinds=tuple(data.get("kind") or ()),
-        category=data.get("category") or None,
-        need=data.get("need") or "",
-        language=data.get("language") or "",
-        access=tuple(data.get("access") or ()),
-        country=data.get("country") or "",
-        region=data.get("region") or None,
-        q=(data.get("q") or "").strip(),
-        open_now=bool(data.get("open_now")),
-        verified=bool(data.get("verified")),
-        confirmed_within_days=data.get("confirmed_within_days"),
-        updated_since=data.get("updated_since"),
-        point=data["point"],
-        radius_km=data["radius_km"],
-        bbox=data.get("bbox"),
-        ordering=data.get("ordering") or "",
-    )
 
 
 class LeanListMixin:
@@ -101,7 +68,7 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
     permission_classes = [ListingPermission]
 
     def list(self, request):
-        query = listing_query(validated_filters(request, ListingFilterSet))
+        query = filters.listing_query(validated_filters(request, ListingFilterSet))
         return self.lean_list(
             request,
             lambda **window: selectors.listing_page(query, **window),
@@ -174,19 +141,7 @@ class NeedViewSet(LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewS
 
     def list_needs(self, request, listing=None):
         data = validated_filters(request, NeedFilterSet)
-        query = selectors.NeedQuery(
-            kinds=tuple(data.get("kind") or ()),
-            skills=tuple(data.get("skill") or ()),
-            urgencies=tuple(data.get("urgency") or ()),
-            q=(data.get("q") or "").strip(),
-            language=data.get("language") or "",
-            region=data.get("region") or None,
-            listing=listing,
-            point=data["point"],
-            radius_km=data["radius_km"],
-            bbox=data.get("bbox"),
-            ordering=data.get("ordering") or "",
-        )
+        query = filters.need_query(data, listing=listing)
         return self.lean_list(
             request,
             lambda **window: selectors.need_page(query, **window),

@@ -94,6 +94,36 @@ compile_messages() {
   fi
 }
 
+# --- Front-end assets (Leaflet and plugins, pinned in package-lock.json) ------------------------
+install_node_assets() {
+  [ -f "$ROOT/package-lock.json" ] || return 0
+  local stamp="$ROOT/node_modules/.tejido-lock" want
+  want=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  if ! command -v npm >/dev/null; then
+    say "installing Node.js and npm"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      nodejs npm >/dev/null || die "cannot install npm (needed for the map assets)"
+  fi
+  say "installing front-end assets into node_modules/"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) \
+    || die "npm ci failed"
+  echo "$want" > "$stamp"
+}
+
+# --- Browser for the browser tests (Debian's Chromium; never a downloaded build) --------------
+install_browser() {
+  [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi dejavu && return 0
+  say "installing Chromium for the browser tests"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    chromium fonts-dejavu-core fonts-liberation fontconfig >/dev/null \
+    || die "cannot install chromium (apt-get install chromium)"
+}
+
 install_system
 install_python
+install_node_assets
+[ "${TEJIDO_WITH_BROWSER:-}" = 1 ] && install_browser
 compile_messages

@@ -3,7 +3,7 @@
 # set) and run the whole test suite against real PostGIS. Extra arguments go to pytest.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-bash "$ROOT/scripts/setup.sh"
+TEJIDO_WITH_BROWSER=1 bash "$ROOT/scripts/setup.sh"
 
 db_started=""
 cleanup() { if [ -n "$db_started" ]; then bash "$ROOT/scripts/db.sh" stop || true; fi; }

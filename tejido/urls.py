@@ -12,7 +12,8 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", include("directory.urls")),
+    path("", include("pages.urls")),
+    path("accounts/", include("allauth.urls")),
     prefix_default_language=True,
 )
 

@@ -21,3 +21,6 @@ REST_FRAMEWORK = {
     },
 }
 REGION_STATS_REFRESH = "on_commit"
+
+# Several suites may share one cluster (TEJIDO_TEST_DB names each one's test database).
+DATABASES["default"]["TEST"] = {"NAME": env("TEJIDO_TEST_DB", default="test_tejido")}  # noqa: F405

@@ -1,23 +1,18 @@
-"""Query parameters of the list endpoints (DESIGN.md §3), validated by django-filter.
-
-The FilterSets here validate and describe parameters (drf-spectacular documents them from
-these classes); the queries themselves are built by `directory.selectors`. Every bad value
-gets a 400 naming the parameter.
+"""Query parameters of the lists (DESIGN.md §3), validated by django-filter: one set of
+FilterSets for the API, the exports and the pages, so that they accept the same names and
+values. The OpenAPI document is generated from these classes (`api.schema`), and the
+queries are built by `directory.selectors`. Every bad value is an error naming the parameter.
 """
 
 import functools
 
 import django_filters
 from django import forms
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from drf_spectacular.utils import extend_schema_field
 
-from directory.choices import AccessFact, ListingKind, NeedKind, Urgency
-from directory.models import Category, Listing, Need, Region
-from directory.selectors import NEED_ORDERINGS, ORDERINGS
-from directory.validators import TAG_PATTERN, validate_language_codes
-
+from .choices import AccessFact, ListingKind, NeedKind, Urgency
 from .fields import (
     BBoxField,
     CSVMultipleChoiceField,
@@ -25,6 +20,10 @@ from .fields import (
     StrictBooleanField,
     TagListField,
 )
+from .geo import SRID
+from .models import Category, Listing, Need, Region
+from .selectors import NEED_ORDERINGS, ORDERINGS, ListingQuery, NeedQuery
+from .validators import validate_language_codes
 
 MAX_RADIUS_KM = 500
 DEFAULT_RADIUS_KM = 25
@@ -58,7 +57,6 @@ def validate_country(code: str) -> None:
         )
 
 
-@extend_schema_field({"type": "string", "enum": sorted(COUNTRY_CODES)})
 class CountryFilter(django_filters.CharFilter):
     """A country code, checked against a set: a ChoiceField would deep-copy 250 choices
     on every request (4 ms of each list request, measured)."""
@@ -77,9 +75,6 @@ class BBoxFilter(django_filters.CharFilter):
     field_class = BBoxField
 
 
-@extend_schema_field(
-    {"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN, "maxLength": 50}}
-)
 class TagFilter(django_filters.Filter):
     field_class = TagListField
 
@@ -214,3 +209,60 @@ class NeedFilterSet(SpatialFilterSet):
         model = Need
         form = PlaceForm
         fields: list[str] = []
+
+
+def clean_query(filterset_class, params, *, extra=frozenset()) -> tuple[dict, dict]:
+    """(cleaned data, errors by parameter) of a query string: every parameter known to the
+    FilterSet or in `extra`, each valid. With `lat`/`lng` the data carry `point`, and
+    `radius_km` has its default."""
+    unknown = set(params) - set(filterset_class.base_filters) - set(extra)
+    if unknown:
+        return {}, {name: [_("Unknown parameter.")] for name in sorted(unknown)}
+    form = filterset_class.validation_form(params)
+    if not form.is_valid():
+        return {}, form.errors
+    data = form.cleaned_data
+    lat, lng = data.get("lat"), data.get("lng")
+    data["point"] = Point(lng, lat, srid=SRID) if lat is not None and lng is not None else None
+    if data.get("radius_km") is None:
+        data["radius_km"] = DEFAULT_RADIUS_KM
+    return data, {}
+
+
+def listing_query(data: dict) -> ListingQuery:
+    """The selector's query from cleaned listing filters (API, exports and pages)."""
+    return ListingQuery(
+        kinds=tuple(data.get("kind") or ()),
+        category=data.get("category") or None,
+        need=data.get("need") or "",
+        language=data.get("language") or "",
+        access=tuple(data.get("access") or ()),
+        country=data.get("country") or "",
+        region=data.get("region") or None,
+        q=(data.get("q") or "").strip(),
+        open_now=bool(data.get("open_now")),
+        verified=bool(data.get("verified")),
+        confirmed_within_days=data.get("confirmed_within_days"),
+        updated_since=data.get("updated_since"),
+        point=data["point"],
+        radius_km=data["radius_km"],
+        bbox=data.get("bbox"),
+        ordering=data.get("ordering") or "",
+    )
+
+
+def need_query(data: dict, *, listing=None) -> NeedQuery:
+    """The selector's query from cleaned need filters (API, feeds and pages)."""
+    return NeedQuery(
+        kinds=tuple(data.get("kind") or ()),
+        skills=tuple(data.get("skill") or ()),
+        urgencies=tuple(data.get("urgency") or ()),
+        q=(data.get("q") or "").strip(),
+        language=data.get("language") or "",
+        region=data.get("region") or None,
+        listing=listing,
+        point=data["point"],
+        radius_km=data["radius_km"],
+        bbox=data.get("bbox"),
+        ordering=data.get("ordering") or "",
+    )

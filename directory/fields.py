@@ -1,4 +1,4 @@
-"""Form fields of the API's query parameters: strict, and naming what is wrong."""
+"""Form fields of the lists' query parameters: strict, and naming what is wrong."""
 
 import math
 import re
@@ -6,7 +6,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from directory.validators import TAG_PATTERN
+from .validators import TAG_PATTERN
 
 
 class CSVMultipleChoiceField(forms.MultipleChoiceField):
