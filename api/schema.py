@@ -3,13 +3,7 @@ describe shapes; responses are built by `api.rows` and `api.detail`, and the tes
 validates real responses against this document (and fuzzes it with schemathesis)."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from directory.choices import (
@@ -25,8 +19,10 @@ from directory.choices import (
     Urgency,
     Visibility,
 )
+from directory.filters import ListingFilterSet, NeedFilterSet
 
 from .pagination import COUNT_AHEAD
+from .parameters import FORMAT, filter_parameters, page_parameters
 from .serializers import ListingWriteSerializer, NeedWriteSerializer
 
 
@@ -234,26 +230,6 @@ ListingDetailFeature = feature_of("ListingDetail", ListingDetailPropertiesSerial
 NeedFeature = feature_of("Need", NeedPropertiesSerializer)
 NeedDetailFeature = feature_of("NeedDetail", NeedDetailPropertiesSerializer)
 
-PAGE = [
-    OpenApiParameter(
-        "limit",
-        {"type": "integer", "minimum": 1, "maximum": 500},
-        description="Results per page (default 50, at most 500).",
-    ),
-    OpenApiParameter(
-        "offset",
-        {"type": "integer", "minimum": 0, "maximum": 10_000},
-        description="Index of the first result (at most 10,000).",
-    ),
-]
-FORMAT = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    enum=["json", "geojson"],
-    description=(
-        "geojson: an RFC 7946 Feature or FeatureCollection (or Accept: application/geo+json)."
-    ),
-)
 ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
     for code, text in (
@@ -277,11 +253,14 @@ def responses(json_shape, geojson_shape, status: int = 200, errors=(400, 404, 42
 
 
 WRITE_ERRORS = (400, 401, 403, 404, 413, 429)
+PAGE = page_parameters()
+LISTING_FILTERS = filter_parameters(ListingFilterSet)
+NEED_FILTERS = filter_parameters(NeedFilterSet)
 
 listing_viewset = extend_schema_view(
     list=extend_schema(
         summary="Search listings",
-        parameters=[FORMAT, *PAGE],
+        parameters=[*LISTING_FILTERS, FORMAT, *PAGE],
         responses=responses(
             page_of("Listing", ListingItemSerializer), collection_of("Listing", ListingFeature)
         ),
@@ -315,7 +294,7 @@ listing_viewset = extend_schema_view(
     ),
     needs=extend_schema(
         summary="Needs of a listing (GET), or add one (POST)",
-        parameters=[FORMAT, *PAGE],
+        parameters=[*NEED_FILTERS, FORMAT, *PAGE],
         request=NeedWriteSerializer,
         responses={
             (200, "application/json"): page_of("ListingNeed", NeedItemSerializer),
@@ -330,7 +309,7 @@ listing_viewset = extend_schema_view(
 need_viewset = extend_schema_view(
     list=extend_schema(
         summary="Search open needs",
-        parameters=[FORMAT, *PAGE],
+        parameters=[*NEED_FILTERS, FORMAT, *PAGE],
         responses=responses(
             page_of("Need", NeedItemSerializer), collection_of("Need", NeedFeature)
         ),

@@ -2,6 +2,8 @@
 
 import math
 import re
+import unicodedata
+from datetime import time
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -93,3 +95,61 @@ class TagListField(forms.Field):
                     code="tag",
                     params={"tag": tag[:60]},
                 )
+
+
+def _plain(word: str) -> str:
+    """Lower case without accents: "Sáb" and "sab" are the same day."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip(".")
+
+
+#: Weekday names and abbreviations in the four interface languages, ISO numbered (Monday 1).
+WEEKDAY_NAMES = {
+    _plain(name): number
+    for number, names in {
+        1: "mon monday lun lunes seg segunda segunda-feira lundi",
+        2: "tue tues tuesday mar martes ter terca terca-feira mardi",
+        3: "wed wednesday mie miercoles qua quarta quarta-feira mer mercredi",
+        4: "thu thur thurs thursday jue jueves qui quinta quinta-feira jeu jeudi",
+        5: "fri friday vie viernes sex sexta sexta-feira ven vendredi",
+        6: "sat saturday sab sabado sam samedi",
+        7: "sun sunday dom domingo dim dimanche",
+    }.items()
+    for name in names.split()
+}
+_ISO_WEEK_TIME = re.compile(r"^([1-7])T(\d{1,2})(?::(\d{2}))?$")
+_DAY_TIME = re.compile(r"^(\S+?)[\s,]+(\d{1,2})(?:[:h.](\d{2})?)?\s*(h|am|pm)?$")
+
+
+class WeekTimeField(forms.CharField):
+    """A local weekday and time, "open when I can go": `sat 10:00`, `sábado 10h`,
+    `samedi 10:30`, `6T10:00` (ISO weekday, Monday 1). Cleans to (weekday, time)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        text = " ".join(value.split())
+        match = _ISO_WEEK_TIME.match(text)
+        if match:
+            day, hour, minute = int(match[1]), match[2], match[3]
+        else:
+            match = _DAY_TIME.match(_plain(text))
+            day = WEEKDAY_NAMES.get(match[1].strip(".")) if match else None
+            if day is None:
+                raise forms.ValidationError(
+                    _("Give a day and a time, such as “sat 10:00” or “6T10:00”."),
+                    code="week_time",
+                )
+            hour, minute = match[2], match[3]
+            suffix = match[4]
+            if suffix in ("am", "pm") and not 1 <= int(hour) <= 12:
+                raise forms.ValidationError(_("Give a time of day, 00:00 to 23:59."), code="time")
+            if suffix == "pm" and int(hour) != 12:
+                hour = str(int(hour) + 12)
+            elif suffix == "am" and int(hour) == 12:
+                hour = "0"
+        hour, minute = int(hour), int(minute or 0)
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise forms.ValidationError(_("Give a time of day, 00:00 to 23:59."), code="time")
+        return day, time(hour, minute)

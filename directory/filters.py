@@ -19,6 +19,7 @@ from .fields import (
     FiniteFloatField,
     StrictBooleanField,
     TagListField,
+    WeekTimeField,
 )
 from .geo import SRID
 from .models import Category, Listing, Need, Region
@@ -65,6 +66,10 @@ class CountryFilter(django_filters.CharFilter):
         kwargs.setdefault("max_length", 2)
         kwargs.setdefault("validators", [validate_country])
         super().__init__(*args, **kwargs)
+
+
+class WeekTimeFilter(django_filters.CharFilter):
+    field_class = WeekTimeField
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -174,6 +179,13 @@ class ListingFilterSet(SpatialFilterSet):
     )
     country = CountryFilter(label=_("Country (ISO 3166-1 alpha-2, upper case)"))
     open_now = StrictBooleanFilter(label=_("Open now, in the listing's time zone"))
+    open_at = WeekTimeFilter(
+        max_length=40,
+        label=_(
+            "Open at a local day and time, in each listing's time zone: "
+            "“sat 10:00”, “sábado 10h”, “samedi 10:00” or ISO “6T10:00”"
+        ),
+    )
     verified = StrictBooleanFilter(label=_("Only listings verified by a moderator"))
     confirmed_within_days = IntegerFilter(
         min_value=1,
@@ -241,6 +253,7 @@ def listing_query(data: dict) -> ListingQuery:
         region=data.get("region") or None,
         q=(data.get("q") or "").strip(),
         open_now=bool(data.get("open_now")),
+        open_at=data.get("open_at"),
         verified=bool(data.get("verified")),
         confirmed_within_days=data.get("confirmed_within_days"),
         updated_since=data.get("updated_since"),

@@ -52,6 +52,28 @@ EXISTS (
 )"""
 
 
+#: "Open at" a local weekday and time (bound as %s: day, time, day, time, day before,
+#: time): the periods are in the listing's local time, so no time zone is involved.
+OPEN_AT_SQL = """
+EXISTS (
+  SELECT 1 FROM directory_openingperiod p
+  WHERE p.listing_id = "directory_listing"."id" AND (
+    (p.weekday = %s AND (
+        (p.opens < p.closes AND %s::time >= p.opens AND %s::time < p.closes)
+     OR (p.opens > p.closes AND %s::time >= p.opens)))
+    OR (p.weekday = %s AND p.opens > p.closes AND %s::time < p.closes)
+  )
+)"""
+
+
+def open_at_expression(weekday: int, at) -> RawSQL:
+    """Open on ISO `weekday` (Monday 1) at local time `at`, past-midnight periods included."""
+    before = 7 if weekday == 1 else weekday - 1
+    return RawSQL(  # noqa: S611  (constant SQL, values bound as parameters)
+        OPEN_AT_SQL, [weekday, at, at, at, before, at], output_field=BooleanField()
+    )
+
+
 # The public point as geography (indexed by `listing_public_geog_gist`), for ST_DWithin and
 # for `<->` (nearest first).
 PUBLIC_GEOGRAPHY = '"directory_listing"."public_geog"'
@@ -90,6 +112,8 @@ class ListingQuery:
     region: Region | None = None
     q: str = ""
     open_now: bool = False
+    #: (ISO weekday, local time): open then, in the listing's own time zone.
+    open_at: tuple | None = None
     verified: bool = False
     confirmed_within_days: int | None = None
     updated_since: datetime | None = None
@@ -164,6 +188,8 @@ def public_listings(query: ListingQuery) -> QuerySet:
         qs = qs.filter(_text_filter(query.q, typos=query.typos))
     if query.open_now:
         qs = qs.filter(open_now_expression())
+    if query.open_at is not None:
+        qs = qs.filter(open_at_expression(*query.open_at))
     if query.verified:
         qs = qs.filter(verified_on__isnull=False)
     if query.confirmed_within_days is not None:
@@ -691,4 +717,28 @@ def recent_public_listings(*, limit: int = 12):
             "original_language",
             *(f"summary_{code}" for code in ("es", "pt", "fr", "en")),
         )[:limit]
+    )
+
+
+def need_descriptions(ids) -> dict[int, dict[str, str]]:
+    """{need id: {language: description}} of the needs `ids` (one query), for the rows of a
+    page, which carry titles only."""
+    languages = ("es", "pt", "fr", "en")
+    rows = Need.objects.filter(pk__in=list(ids)).values_list(
+        "id", *(f"description_{code}" for code in languages)
+    )
+    return {row[0]: dict(zip(languages, row[1:], strict=True)) for row in rows}
+
+
+def regions_with_public_needs() -> QuerySet:
+    """Regions holding a public listing with a current need (one query): the choices of the
+    needs board's region filter, which then never leads to an empty page by itself."""
+    through = Listing.regions.through
+    listings = public_needs(NeedQuery()).order_by().values("listing_id")
+    return (
+        Region.objects.filter(
+            Exists(through.objects.filter(region_id=OuterRef("pk"), listing_id__in=listings))
+        )
+        .only("slug", "level", "country", *(f"name_{code}" for code in ("es", "pt", "fr", "en")))
+        .order_by("level", "name", "id")
     )
