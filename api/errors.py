@@ -6,7 +6,7 @@ Errors that belong to no field use the key `detail`; nested fields are joined wi
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -14,6 +14,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .parsers import PayloadTooLarge
+from .renderers import JSONRenderer
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -46,7 +47,7 @@ def exception_handler(exc, context):
         exc = PayloadTooLarge()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, OperationalError):
+    elif isinstance(exc, OperationalError | InterfaceError):
         exc = ServiceUnavailable(_("The database is unavailable; try again in a moment."))
     elif isinstance(exc, IntegrityError | DataError):
         # A value PostgreSQL's constraints refused (a race on a unique slug...): the input.
@@ -59,6 +60,10 @@ def exception_handler(exc, context):
     if response is None:
         return None
     response.data = {"errors": flatten(response.data)}
+    if isinstance(exc, exceptions.NotAcceptable):
+        # No renderer was chosen; the error itself is JSON, whatever the path renders.
+        context["request"].accepted_renderer = JSONRenderer()
+        context["request"].accepted_media_type = JSONRenderer.media_type
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = "5"
     return response

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tejido.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,14 +170,45 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# The confirmation link signs in only the browser that signed up (allauth checks its session).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# The sign-up form says that an e-mail address is taken, next to the field (usernames are
+# public anyway); sign-in and password reset still never tell whether an address has an account.
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Tejido: "
+# Links in e-mails take the scheme of the request that sent them (HTTPS in production, where
+# every request is redirected to it); "https" here would force it.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+# Five wrong passwords for one account within five minutes lock it until they are five minutes
+# old, even with the right password. Per client address the limit is looser: a library or a
+# shelter shares one.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/5m/ip,5/5m/key"}
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+# Rate limits (allauth's and the API's) count in the default cache. The default, memory of
+# each process, is not shared by gunicorn's workers: CACHE_URL (redis://..., filecache:///...)
+# points them all at one.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- Content-Security-Policy (django-csp 4): no third-party origin but the basemap's tiles ----
+# Inline scripts (the maps' folium code) carry the request's nonce: templates write
+# nonce="{{ request.csp_nonce }}". No 'unsafe-inline' for styles either: Leaflet positions
+# its panes, tiles and markers through element.style (CSSOM, which CSP does not govern),
+# never through style attributes or <style> elements, and mapping/maps.py leaves folium's
+# <style> header out.
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONCE  # noqa: E402  (the sentinel django-csp swaps for the nonce)
+
+_tiles = urlsplit(TILE_URL)
+#: The tile host of TILE_URL, the one other origin pages load from ("{s}." allows subdomains).
+TILE_ORIGIN = (f"{_tiles.scheme}://" if _tiles.scheme else "") + _tiles.netloc.replace("{s}", "*")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "https://*.tile.openstreetmap.org", "https://tile.openstreetmap.org"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([TILE_ORIGIN] if _tiles.netloc else [])],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
@@ -190,6 +222,9 @@ CONTENT_SECURITY_POLICY = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tejido <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that does not answer must not hold a sign-up request (and a worker) for long.
+EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT", 10)
 
 # --- Security defaults shared by every environment ---------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -229,7 +264,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
     # No OPTIONS introspection: the OpenAPI document describes every operation.
-    "DEFAULT_METADATA_CLASS": None,
+    "DEFAULT_METADATA_CLASS": "api.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": "format",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

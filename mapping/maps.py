@@ -1,0 +1,317 @@
+"""Small maps built with folium (DESIGN.md §5): one page of results, or one listing's place.
+
+Every asset comes from Tejido's own static files: folium's class-wide CDN lists are replaced
+on each map instance (never on the class, which other code shares). No user text passes
+through folium: its Popup runs ``${...}`` and its Tooltip does not escape. Each map carries
+its points' names and links as a JSON data block (escaped like ``json_script``) and
+``static/js/maps.js`` builds the popups in the browser with ``textContent``.
+
+A builder returns a :class:`RenderedMap` (or ``None`` when there is nothing to show); the
+template ``mapping/_map.html`` renders it::
+
+    {% include "mapping/_map.html" with map=results_map %}
+    {# a second map on the same page: its assets are already there #}
+    {% include "mapping/_map.html" with map=other_map skip_assets=True %}
+
+The include puts ``nonce="{{ request.csp_nonce }}"`` on the map's inline script, so the page
+needs the ``request`` context processor and django-csp's middleware (both configured).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import folium
+from branca.element import CssLink, JavascriptLink
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
+from django.utils.html import format_html, format_html_join, json_script
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from directory.choices import ListingKind, LocationPrecision, NeedKind
+from directory.privacy import CELLS_PER_DEGREE, cell_size_degrees
+
+__all__ = ["KIND_COLOURS", "MapAssets", "RenderedMap", "place_map", "results_map"]
+
+#: Marker colour for each listing kind (Okabe-Ito: told apart with the common colour-vision
+#: deficiencies); any other kind (a need's kind, say) gets OTHER_COLOUR.
+KIND_COLOURS = {
+    ListingKind.COOPERATIVE: "#0072B2",
+    ListingKind.MUTUAL_AID: "#D55E00",
+    ListingKind.COMMUNITY_PROJECT: "#009E73",
+}
+OTHER_COLOUR = "#6F4E99"
+#: Outline of a published grid cell and of the selected place.
+CELL_COLOUR = "#8a2c0d"
+
+#: Leaflet from npm (package.json), served by STATICFILES_DIRS; our own glue after it.
+LEAFLET_JS = "vendor/leaflet/leaflet.js"
+LEAFLET_CSS = "vendor/leaflet/leaflet.css"
+MAPS_JS = "js/maps.js"
+MAPS_CSS = "css/maps.css"
+
+_HEIGHT = re.compile(r"^\d{1,4}(\.\d{1,3})?(px|rem|em|vh)$")
+# The same escapes as django.utils.html.json_script: the text can sit inside <script>.
+_JS_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@dataclass(frozen=True)
+class MapAssets:
+    """Local stylesheet and script URLs a map needs (from ``static()``), in load order.
+
+    Iterating yields every URL, stylesheets first."""
+
+    css: tuple[str, ...] = ()
+    js: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.css
+        yield from self.js
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """A map ready for a page.
+
+    ``html``: the map's markup (folium's map element, the points' JSON data block, a key to
+    the colours); ``script``: JavaScript to place in ``<script nonce=...>`` after the assets
+    have loaded (it holds no user text); ``assets``: a :class:`MapAssets`."""
+
+    html: SafeString
+    script: SafeString
+    assets: MapAssets = field(default_factory=MapAssets)
+    name: str = ""
+
+
+def results_map(points: Iterable[Mapping], *, height: str = "320px") -> RenderedMap | None:
+    """A map of one page of search results or needs.
+
+    ``points``: dicts with ``lat``, ``lng`` (the public point), ``name``, ``url`` (a
+    same-site path such as ``/en/listings/slug/``; anything else is dropped and the popup shows
+    the name without a link), ``kind`` (a listing kind, or any other value for the neutral
+    colour) and optionally ``label`` (a line under the name, e.g. "Cooperative · 2 km";
+    defaults to the kind's name). Points with no coordinates (hidden listings) are left out.
+    One CircleMarker per point, coloured by kind; the map fits the bounds of its points.
+    Returns None when no point has coordinates. ``height``: a CSS length (px, rem, em, vh).
+    """
+    placed = []
+    for point in points:
+        lat, lng = point.get("lat"), point.get("lng")
+        if lat is None or lng is None:
+            continue
+        placed.append((_coordinate(lat, 90), _coordinate(lng, 180), point))
+    if not placed:
+        return None
+
+    lats = [lat for lat, _lng, _p in placed]
+    lngs = [lng for _lat, lng, _p in placed]
+    m = _new_map(((min(lats) + max(lats)) / 2, (min(lngs) + max(lngs)) / 2), zoom=12)
+    markers, data, kinds = [], [], []
+    for lat, lng, point in placed:
+        kind = str(point.get("kind") or "")
+        colour = _colour(kind)
+        marker = folium.CircleMarker(
+            location=(lat, lng),
+            radius=10,
+            weight=3,
+            color="#ffffff",
+            opacity=1,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.9,
+        )
+        marker.add_to(m)
+        markers.append(marker)
+        label = point.get("label")
+        data.append(
+            {
+                "name": str(point.get("name") or ""),
+                "url": _same_site_path(point.get("url")),
+                "label": str(label) if label else _kind_label(kind),
+            }
+        )
+        if kind not in kinds:
+            kinds.append(kind)
+    m.fit_bounds([[min(lats), min(lngs)], [max(lats), max(lngs)]], padding=(32, 32), max_zoom=15)
+
+    key = format_html(
+        '<ul class="map-key">{}</ul>',
+        format_html_join(
+            "",
+            '<li><svg aria-hidden="true" focusable="false" width="16" height="16" '
+            'viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="{}" stroke="#ffffff" '
+            'stroke-width="1"/></svg> {}</li>',
+            ((_colour(kind), _kind_label(kind)) for kind in kinds),
+        ),
+    )
+    return _render(
+        m,
+        height=height,
+        label=_("Map of these results"),
+        modifier="results",
+        markers=markers,
+        data=data,
+        extra_html=key,
+    )
+
+
+def place_map(lat: float, lng: float, *, precision: str) -> RenderedMap | None:
+    """A map of one listing's public location.
+
+    ``lat``/``lng``: the listing's public point (never the true point of a non-exact
+    listing). ``precision``: the listing's ``location_precision``. ``exact`` shows a marker
+    on the point; ``area`` and ``region`` show the published grid cell (0.01° or 0.1°,
+    ``directory.privacy``) holding the point as a rectangle and put no marker anywhere; the
+    map is drawn from the cell alone, so whatever point inside it is passed, the page is the
+    same. ``hidden`` (or no point) gives None: such a listing has no map.
+    """
+    if lat is None or lng is None or precision == LocationPrecision.HIDDEN:
+        return None
+    lat, lng = _coordinate(lat, 90), _coordinate(lng, 180)
+    if precision == LocationPrecision.EXACT:
+        m = _new_map((lat, lng), zoom=16)
+        folium.Marker(
+            location=(lat, lng), alt=_("The place"), keyboard=False, interactive=False
+        ).add_to(m)
+        label = _("Map of the place")
+    elif precision in CELLS_PER_DEGREE:
+        size = cell_size_degrees(precision)
+        k = CELLS_PER_DEGREE[LocationPrecision(precision)]
+        south = min(math.floor(lat * k), 90 * k - 1) / k
+        west = min(math.floor(lng * k), 180 * k - 1) / k
+        bounds = [[south, west], [round(south + size, 6), round(west + size, 6)]]
+        m = _new_map((round(south + size / 2, 6), round(west + size / 2, 6)), zoom=13)
+        folium.Rectangle(
+            bounds=bounds,
+            color=CELL_COLOUR,
+            weight=3,
+            fill=True,
+            fill_color=CELL_COLOUR,
+            fill_opacity=0.15,
+            interactive=False,
+        ).add_to(m)
+        m.fit_bounds(bounds, padding=(32, 32))
+        label = _("Map of the area the place is in (its exact location is not published)")
+    else:
+        raise ValueError(f"unknown location precision {precision!r}")
+    return _render(m, height="240px", label=label, modifier="place")
+
+
+# --- building blocks ---------------------------------------------------------------------
+
+
+def _new_map(location: tuple[float, float], *, zoom: int) -> folium.Map:
+    m = folium.Map(
+        location=location,
+        zoom_start=zoom,
+        tiles=None,
+        width="100%",
+        height="100%",
+        scroll_wheel_zoom=False,  # a small map in a page must not trap the page's scrolling
+    )
+    folium.TileLayer(tiles=settings.TILE_URL, attr=settings.TILE_ATTRIBUTION, max_zoom=19).add_to(m)
+    # folium's lists are shared by the class (and add_js_link changes them there): set ours
+    # on this instance only.
+    m.default_js = [("leaflet", static(LEAFLET_JS))]
+    m.default_css = [("leaflet_css", static(LEAFLET_CSS))]
+    return m
+
+
+def _render(
+    m: folium.Map,
+    *,
+    height: str,
+    label: str,
+    modifier: str,
+    markers: list = (),
+    data: list | None = None,
+    extra_html: str = "",
+) -> RenderedMap:
+    if not _HEIGHT.match(height):
+        raise ValueError(f"height must be a CSS length such as '320px', not {height!r}")
+    for element in _walk(m):  # plugins carry their own CDN lists: none is kept
+        if element is not m and hasattr(element, "default_js"):
+            element.default_js, element.default_css = [], []
+    root = m.get_root()
+    root.render()
+
+    css, js = [], []
+    for child in root.header._children.values():
+        if isinstance(child, JavascriptLink):
+            js.append(_local(child.url))
+        elif isinstance(child, CssLink):
+            css.append(_local(child.url))
+    assets = MapAssets(css=(*css, static(MAPS_CSS)), js=(*js, static(MAPS_JS)))
+
+    name = m.get_name()
+    data_id = f"{name}-points"
+    inner = root.script.render()
+    ready = f"TejidoMaps.prepare({_js(name)}, {_js(height)});"
+    bind = ""
+    if data is not None:
+        layers = ", ".join(marker.get_name() for marker in markers)
+        bind = f"TejidoMaps.bind({name}, {_js(data_id)}, [{layers}]);"
+    script = f"{ready}\n(function () {{\n{inner}\n{bind}\n}})();\n"
+    lowered = script.lower()
+    if "</script" in lowered or "<!--" in lowered or "javascript:" in lowered:
+        raise ImproperlyConfigured("a map's script must not hold markup")  # tiles settings?
+
+    blob = json_script(data, data_id) if data is not None else ""
+    html = format_html(
+        '<div class="tejido-map tejido-map--{}" role="region" aria-label="{}">{}{}{}</div>',
+        modifier,
+        label,
+        mark_safe(root.html.render()),  # folium's element: an id, no user text
+        blob,
+        extra_html,
+    )
+    return RenderedMap(html=html, script=mark_safe(script), assets=assets, name=name)
+
+
+def _walk(element) -> Iterator:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def _local(url: str) -> str:
+    """A map asset URL, refused unless it is served by Tejido itself."""
+    if not url.startswith("/") or url.startswith("//") or "http" in url.lower():
+        raise ImproperlyConfigured(f"map asset {url!r} is not a local static file")
+    return url
+
+
+def _same_site_path(url) -> str | None:
+    if not isinstance(url, str) or not url.startswith("/") or url[1:2] in ("/", "\\"):
+        return None
+    if any(ord(c) < 33 for c in url):
+        return None
+    return url
+
+
+def _coordinate(value, limit: int) -> float:
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > limit:
+        raise ValueError(f"coordinate out of range: {value!r}")
+    return number
+
+
+def _colour(kind: str) -> str:
+    return KIND_COLOURS.get(kind, OTHER_COLOUR)
+
+
+def _kind_label(kind: str) -> str:
+    for choices in (ListingKind, NeedKind):
+        if kind in choices.values:
+            return str(choices(kind).label)
+    return _("Other")
+
+
+def _js(value) -> str:
+    return json.dumps(value).translate(_JS_ESCAPES)
