@@ -5,7 +5,7 @@ Object permissions are checked with `user.has_perm("directory.change_listing", l
 
 import rules
 
-from .choices import MembershipRole
+from .choices import MembershipRole, Visibility
 
 
 def _role(user, listing) -> str | None:
@@ -60,3 +60,13 @@ rules.add_perm(
 rules.add_perm("directory.view_leads_only_contacts", is_listing_member | is_moderator)
 rules.add_perm("directory.add_need", is_listing_member | is_moderator)
 rules.add_perm("directory.change_need", is_need_member | is_moderator)
+
+
+def contact_visibilities(user, listing) -> set[str]:
+    """Visibilities of the listing's contacts that `user` may read (API and pages)."""
+    allowed = {Visibility.PUBLIC}
+    if user.is_authenticated:
+        allowed.add(Visibility.SIGNED_IN)
+        if user.has_perm("directory.view_leads_only_contacts", listing):
+            allowed.add(Visibility.LEADS_ONLY)
+    return allowed
