@@ -143,6 +143,7 @@ class MembershipRole(models.TextChoices):
 class AuditAction(models.TextChoices):
     LISTING_APPROVED = "listing_approved", _("Listing approved")
     LISTING_REJECTED = "listing_rejected", _("Listing rejected")
+    LISTING_RESUBMITTED = "listing_resubmitted", _("Listing sent for review again")
     LISTING_ARCHIVED = "listing_archived", _("Listing archived")
     LISTING_HIDDEN = "listing_hidden", _("Listing hidden in an emergency")
     LISTING_UNHIDDEN = "listing_unhidden", _("Listing shown again")
@@ -153,3 +154,4 @@ class AuditAction(models.TextChoices):
     LOCATION_ACCESS_GRANTED = "location_access_granted", _("Exact location access granted")
     LOCATION_ACCESS_REVOKED = "location_access_revoked", _("Exact location access revoked")
     EXACT_LOCATION_READ = "exact_location_read", _("Exact location read")
+    NEED_FULFILLED = "need_fulfilled", _("Need marked as met")
