@@ -23,7 +23,7 @@ from directory.filters import ListingFilterSet, NeedFilterSet
 
 from .pagination import COUNT_AHEAD
 from .parameters import FORMAT, filter_parameters, page_parameters
-from .serializers import ListingWriteSerializer, NeedWriteSerializer
+from .serializers import EmergencyHideSerializer, ListingWriteSerializer, NeedWriteSerializer
 
 
 class PageSchema(AutoSchema):
@@ -291,6 +291,12 @@ listing_viewset = extend_schema_view(
     destroy=extend_schema(
         summary="Archive a listing",
         responses={204: None, **{code: ERRORS[code] for code in WRITE_ERRORS}},
+    ),
+    hide=extend_schema(
+        summary="Hide a listing at once in an emergency, or show it again (its leads)",
+        parameters=[FORMAT],
+        request=EmergencyHideSerializer,
+        responses=responses(ListingDetailSerializer, ListingDetailFeature, 200, WRITE_ERRORS),
     ),
     needs=extend_schema(
         summary="Needs of a listing (GET), or add one (POST)",

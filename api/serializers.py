@@ -226,3 +226,11 @@ class ReportSerializer(StrictSerializer):
                 {"need": [_("This need belongs to another listing.")]}
             )
         return attrs
+
+
+class EmergencyHideSerializer(StrictSerializer):
+    """`hidden: true` takes the listing off every public surface at once; `false` shows it
+    again. The reason is for moderators only."""
+
+    hidden = serializers.BooleanField()
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -20,7 +20,7 @@ from .parsers import JSONParser
 from .permissions import ListingPermission, NeedPermission
 from .renderers import JSONRenderer
 from .rows import ListingRows, NeedRows
-from .serializers import ListingWriteSerializer, NeedWriteSerializer
+from .serializers import EmergencyHideSerializer, ListingWriteSerializer, NeedWriteSerializer
 from .throttles import AnonThrottle, WriteThrottle
 
 COMMON_PARAMETERS = {"limit", "offset", "format"}
@@ -106,6 +106,23 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         self.check_object_permissions(request, listing)
         services.listing_archive(listing=listing, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], url_path="hide")
+    def hide(self, request, slug=None):
+        """Emergency hide (DESIGN.md §9): off lists, maps, exports and feeds at once."""
+        listing = detail.visible_listing(request.user, slug)
+        self.check_object_permissions(request, listing)
+        serializer = EmergencyHideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["hidden"] and listing.emergency_hidden_at is None:
+            services.listing_emergency_hide(
+                listing=listing, by=request.user, reason=data.get("reason", "")
+            )
+        elif not data["hidden"] and listing.emergency_hidden_at is not None:
+            services.listing_emergency_show(listing=listing, by=request.user)
+        listing.refresh_from_db()
+        return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
 
     @action(
         detail=True, methods=["get", "post"], url_path="needs", permission_classes=[NeedPermission]

@@ -241,6 +241,15 @@ def open_reports(*, limit: int = 100) -> QuerySet:
     )
 
 
+def emergency_hidden_listings(*, limit: int = 100) -> QuerySet:
+    """Listings their leads hid in an emergency, the most recent first, with the reason."""
+    return (
+        Listing.objects.filter(emergency_hidden_at__isnull=False)
+        .only("slug", "name", "emergency_hidden_at", "emergency_hidden_reason")
+        .order_by("-emergency_hidden_at", "id")[:limit]
+    )
+
+
 def recent_audit(*, limit: int = 30) -> QuerySet:
     return AuditEvent.objects.order_by("-created_at", "-id")[:limit]
 

@@ -255,6 +255,34 @@ def listing_archive(*, listing: Listing, by) -> None:
     stats.changed()
 
 
+@transaction.atomic
+def listing_emergency_hide(*, listing: Listing, by, reason: str = "") -> None:
+    """Take a listing off every public surface at once (a raid, a threat): lists, maps,
+    exports, feeds and counts all read `Listing.objects.public()`. Its leads can show it
+    again; moderators see why."""
+    listing.emergency_hidden_at = timezone.now()
+    listing.emergency_hidden_reason = reason.strip()[:2000]
+    listing._history_user = by
+    listing.save(update_fields=["emergency_hidden_at", "emergency_hidden_reason", "updated_at"])
+    audit(
+        AuditAction.LISTING_HIDDEN,
+        actor=by,
+        listing=listing,
+        reason=listing.emergency_hidden_reason,
+    )
+    stats.changed()
+
+
+@transaction.atomic
+def listing_emergency_show(*, listing: Listing, by) -> None:
+    """Put a listing hidden in an emergency back on the public surfaces."""
+    listing.emergency_hidden_at = None
+    listing._history_user = by
+    listing.save(update_fields=["emergency_hidden_at", "updated_at"])
+    audit(AuditAction.LISTING_UNHIDDEN, actor=by, listing=listing)
+    stats.changed()
+
+
 def _apply_need_data(need: Need, data: dict) -> None:
     for name in NEED_FIELDS:
         if name in data:

@@ -208,6 +208,26 @@ def listing_confirm(request, slug):
 
 @login_required
 @require_POST
+def listing_hide(request, slug):
+    """Emergency hide: off every public page at once; a lead or editor can show it again."""
+    listing = listing_for_editing(request.user, slug)
+    if listing.emergency_hidden_at is None:
+        services.listing_emergency_hide(
+            listing=listing, by=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(
+            request,
+            _("“%(name)s” is hidden from every public page. Show it again when it is safe.")
+            % {"name": listing.name},
+        )
+    else:
+        services.listing_emergency_show(listing=listing, by=request.user)
+        messages.success(request, _("“%(name)s” is shown again.") % {"name": listing.name})
+    return redirect("pages:dashboard")
+
+
+@login_required
+@require_POST
 def listing_resubmit(request, slug):
     listing = listing_for_editing(request.user, slug)
     try:

@@ -62,6 +62,7 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
             "items": items,
             "reports": reports,
             "events": moderation.recent_audit(),
+            "hidden": moderation.emergency_hidden_listings(),
             "errors": errors,
         },
         status=status,

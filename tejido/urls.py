@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("ogc/", include("api.ogc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
