@@ -51,3 +51,10 @@ def cell_size_degrees(precision: str) -> float | None:
     if precision == LocationPrecision.HIDDEN:
         return None
     return 1 / CELLS_PER_DEGREE[LocationPrecision(precision)]
+
+
+def public_distance_km(metres: float, precision: str) -> float:
+    """Distance to a public point as published: whole km unless the listing is exact
+    (DESIGN.md §6; the API's `distance_km` and the pages use the same rule)."""
+    km = metres / 1000
+    return round(km, 2) if precision == LocationPrecision.EXACT else float(round(km))

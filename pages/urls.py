@@ -1,9 +1,41 @@
 from django.urls import path
 
-from . import search
+from . import dashboard, listing, moderation, search
+from .feeds import needs_feed
+from .needs import needs
 
 app_name = "pages"
 
 urlpatterns = [
+    path("dashboard/", dashboard.index, name="dashboard"),
+    path("dashboard/listings/new/", dashboard.listing_new, name="listing_new"),
+    path("dashboard/listings/<slug:slug>/", dashboard.listing_edit, name="listing_edit"),
+    path(
+        "dashboard/listings/<slug:slug>/confirm/",
+        dashboard.listing_confirm,
+        name="listing_confirm",
+    ),
+    path("dashboard/listings/<slug:slug>/hide/", dashboard.listing_hide, name="listing_hide"),
+    path(
+        "dashboard/listings/<slug:slug>/resubmit/",
+        dashboard.listing_resubmit,
+        name="listing_resubmit",
+    ),
+    path(
+        "dashboard/listings/<slug:slug>/people/", dashboard.listing_members, name="listing_members"
+    ),
+    path("dashboard/listings/<slug:slug>/needs/new/", dashboard.need_new, name="need_new"),
+    path("dashboard/needs/<int:pk>/", dashboard.need_edit, name="need_edit"),
+    path("dashboard/needs/<int:pk>/fulfil/", dashboard.need_fulfil, name="need_fulfil"),
+    path("dashboard/needs/<int:pk>/close/", dashboard.need_close, name="need_close"),
+    path("moderation/", moderation.queue, name="moderation"),
+    path("moderation/listings/<slug:slug>/approve/", moderation.approve, name="moderation_approve"),
+    path("moderation/listings/<slug:slug>/reject/", moderation.reject, name="moderation_reject"),
+    path("moderation/reports/<int:pk>/resolve/", moderation.resolve, name="moderation_resolve"),
     path("", search.home, name="home"),
+    path("listings/", search.listings, name="listings"),
+    path("listings/<slug:slug>/", listing.listing_page, name="listing"),
+    path("listings/<slug:slug>/report/", listing.report, name="listing_report"),
+    path("needs/", needs, name="needs"),
+    path("needs/feed/", needs_feed, name="needs-feed"),
 ]
