@@ -18,8 +18,8 @@ from directory.filters import ListingFilterSet, listing_query
 from directory.geo import X, Y
 
 from .parameters import filter_parameters, only_format
-from .renderers import GeoJSONRenderer
 from .records import public_records
+from .renderers import GeoJSONRenderer
 from .schema import ERRORS
 from .tabular import TABULAR_COLUMNS, tabular_row
 from .views import validated_filters

@@ -1,5 +1,5 @@
 from csp.decorators import csp_replace, csp_update
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -7,7 +7,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
-from . import exports, reference, views
+from . import exports, exports_formats, hsds, murmurations, reference, views
 
 app_name = "api"
 INLINE_STYLES = {"style-src": ["'unsafe-inline'"]}
@@ -41,7 +41,21 @@ urlpatterns = [
         name="redoc",
     ),
     path("auth/token/", views.ObtainToken.as_view(), name="token"),
+    path("tiles/", include("mapping.urls")),
     path("listings/export.geojson", exports.GeoJSONExport.as_view(), name="export-geojson"),
     path("listings/export.csv", exports.CSVExport.as_view(), name="export-csv"),
+    path("listings/export.gpkg", exports_formats.GeoPackageExport.as_view(), name="export-gpkg"),
+    path(
+        "listings/<slug:slug>/murmurations/",
+        murmurations.ProfileView.as_view(),
+        name="listing-murmurations",
+    ),
+    path(
+        "murmurations/profiles/",
+        murmurations.ProfileIndexView.as_view(),
+        name="murmurations-profiles",
+    ),
+    path("listings/<slug:slug>/hsds/", hsds.ServiceView.as_view(), name="listing-hsds"),
+    path("hsds/services/", hsds.ServiceListView.as_view(), name="hsds-services"),
     *router.urls,
 ]

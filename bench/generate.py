@@ -19,6 +19,7 @@ count are removed) and its dropped indexes recreated on the next run.
 """
 
 import argparse
+import fcntl
 import sys
 import threading
 import time
@@ -510,6 +511,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.listings < 0:
         parser.error("--listings must be >= 0")
+
+    # One generation at a time on this machine: a second run waits, then finds the
+    # listings made and does nothing.
+    lock_path = Path(__file__).resolve().parent.parent / "var" / "bench-generate.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    lock = open(lock_path, "w")  # noqa: SIM115  (held until the process ends)
+    fcntl.flock(lock, fcntl.LOCK_EX)
 
     url = configure_environment()
     from tejido.env import configure

@@ -91,7 +91,10 @@ end
 class Shape:
     key: str
     label: str
-    kind: str  # "point" (near-me/radius), "list", "search", "layer", "stats"
+    #: "point" (near-me/radius), "list", "search", "layer", "stats"; "page": a web page,
+    #: whose "bare" counterpart is the API's list for the same query (DESIGN.md §7: a browse
+    #: page costs at most 1.5x the API's list).
+    kind: str
     api: list[str] = field(default_factory=list)
     bare: list[str] = field(default_factory=list)
     api_available: bool = True
@@ -216,6 +219,24 @@ def build_shapes(n: int, seed: int, only: set[str] | None) -> list[Shape]:
         for box in layer_boxes(rng, total):
             s.api.append(f"/api/v1/listings/export.geojson?{q({'bbox': fmt_box(box)})}")
             s.bare.append(f"/bench/bare/layer/?{q({'bbox': fmt_box(box), 'limit': 5000})}")
+        shapes.append(s)
+    if want("page_near"):
+        s = Shape("page_near", "browse page near-me (20) vs API", "page")
+        for lng, lat in points():
+            s.api.append(f"/en/listings/?{q({'near': f'{lat:.5f},{lng:.5f}'})}")
+            s.bare.append(
+                f"/api/v1/listings/?{q({'lat': f'{lat:.5f}', 'lng': f'{lng:.5f}', 'limit': 20})}"
+            )
+        shapes.append(s)
+    if want("page_search"):
+        s = Shape("page_search", "browse page kind+q+50 km vs API", "page")
+        for i, (lng, lat) in enumerate(points()):
+            words = {"kind": "cooperative", "q": WORDS[i % len(WORDS)], "radius_km": 50}
+            s.api.append(f"/en/listings/?{q({**words, 'near': f'{lat:.5f},{lng:.5f}'})}")
+            s.bare.append(
+                f"/api/v1/listings/?"
+                f"{q({**words, 'lat': f'{lat:.5f}', 'lng': f'{lng:.5f}', 'limit': 20})}"
+            )
         shapes.append(s)
     if want("stats_state"):
         s = Shape("stats_state", "region stats (state)", "stats")
@@ -659,6 +680,8 @@ def budgets(r: Result) -> dict[str, tuple[str, float]]:
         out.update(api_p95=("<=", 60), ratio_sql=("<=", 3), ratio_bare=(">=", 0.7))
     elif kind == "stats":
         out.update(api_p95=("<=", 20))
+    elif kind == "page":
+        out.update(ratio_bare=(">=", round(1 / 1.5, 2)))
     return out
 
 

@@ -76,6 +76,17 @@ REGION_SOURCES = [
         slug_prefix="mx-",
         make_valid=True,
     ),
+    # Counties after the states: each one's parent is the state of its first two FIPS digits.
+    RegionSource(
+        path=REGIONS / "us_counties_census2017_usatlas.geojson",
+        level=RegionLevel.ADMIN2,
+        country="US",
+        slug_prefix="us-",
+        slug_from_code=True,
+        parent_code_length=2,
+        make_valid=True,
+        skip_empty=True,
+    ),
 ]
 
 DEMO_PASSWORD_ENV = "TEJIDO_DEMO_PASSWORD"  # noqa: S105  (the variable's name)

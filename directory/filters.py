@@ -279,3 +279,25 @@ def need_query(data: dict, *, listing=None) -> NeedQuery:
         bbox=data.get("bbox"),
         ordering=data.get("ordering") or "",
     )
+
+
+class TileFilterSet(FilterSet):
+    """The listing filters that matter on a map, for its vector tiles (`mapping.tiles`)."""
+
+    kind = CSVMultipleChoiceFilter(
+        choices=ListingKind.choices, label=_("Kind of listing (repeat or comma-separate)")
+    )
+    category = django_filters.CharFilter(
+        max_length=80, label=_("Category slug; includes its sub-categories")
+    )
+    need = django_filters.ChoiceFilter(
+        choices=NeedKind.choices, label=_("Has an open need of this kind")
+    )
+    access = CSVMultipleChoiceFilter(
+        choices=AccessFact.choices, label=_("Access facts that must all hold (repeatable)")
+    )
+
+    class Meta:
+        model = Listing
+        form = PlaceForm
+        fields: list[str] = []

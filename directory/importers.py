@@ -5,6 +5,7 @@ a bad feature stops the load with a message naming it, and the database is left 
 """
 
 import csv
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from .admin1 import admin1_lookup
 from .choices import PlaceKind, RegionLevel
 from .geo import SRID, as_multipolygon, validate_area, validate_point
 from .models import Place, Region
+
+logger = logging.getLogger(__name__)
 
 
 class ImportRefused(Exception):
@@ -40,6 +43,11 @@ class RegionSource:
     name_language: str = "en"
     make_valid: bool = False
     skip_empty: bool = False
+    #: The parent is the region of this country whose code is the first N characters of
+    #: the feature's code (US counties: 06059 is in the state 06); 0: `parent_slug`.
+    parent_code_length: int = 0
+    #: Slugs from the prefix and the code rather than the name (county names repeat).
+    slug_from_code: bool = False
 
 
 def _polygonal(geom: GEOSGeometry) -> GEOSGeometry:
@@ -55,6 +63,16 @@ def _polygonal(geom: GEOSGeometry) -> GEOSGeometry:
     return MultiPolygon(polygons, srid=geom.srid)
 
 
+def _feature_geometry(feature) -> GEOSGeometry | None:
+    """The feature's geometry, or None: GDAL has no geometry to give for an empty one (a
+    GeoJSON Polygon without rings)."""
+    try:
+        geom = feature.geom
+    except GDALException:
+        return None
+    return geom.geos if geom is not None else None
+
+
 def _messages(error: ValidationError) -> str:
     return " ".join(message.rstrip(".") for message in error.messages)
 
@@ -66,8 +84,12 @@ def _read_names(source: RegionSource) -> dict[str, dict[str, str]]:
         return {row[source.names_key]: row for row in csv.DictReader(handle)}
 
 
-def read_regions(source: RegionSource) -> tuple[list[dict], int]:
-    """Read and validate every feature; return region rows and how many were repaired."""
+def read_regions(
+    source: RegionSource, *, progress: Callable[[str], None] | None = None
+) -> tuple[list[dict], int]:
+    """Read and validate every feature; return region rows and how many were repaired.
+    Features skipped (empty, with `skip_empty`) are reported to `progress`."""
+    progress = progress or logger.warning
     if source.level not in RegionLevel.values:
         raise ImportRefused(f"unknown level {source.level!r}; use one of {RegionLevel.values}")
     try:
@@ -89,9 +111,10 @@ def read_regions(source: RegionSource) -> tuple[list[dict], int]:
         if names and not row_names:
             continue  # not in the names table: not a region we keep
         name = row_names.get("name_en") or str(feature.get(source.name_field)).strip()
-        geom = feature.geom.geos if feature.geom is not None else None
+        geom = _feature_geometry(feature)
         if geom is None or geom.empty:
             if source.skip_empty:
+                progress(f"{label} ({name}): skipped, its geometry is empty")
                 continue
             raise ImportRefused(f"{label}: the geometry is empty")
         geom.srid = layer.srs.srid if layer.srs and layer.srs.srid else SRID
@@ -104,7 +127,8 @@ def read_regions(source: RegionSource) -> tuple[list[dict], int]:
         except ValidationError as error:
             raise ImportRefused(f"{label}: {_messages(error)}") from error
         code = row_names.get(source.code_column, code) if row_names else code
-        slug = slugify(f"{source.slug_prefix}{code if names else name}")
+        by_code = names or source.slug_from_code
+        slug = slugify(f"{source.slug_prefix}{code if by_code else name}")
         geom = as_multipolygon(geom)
         if slug in rows:
             # Several features with one code are parts of one region (an island group...).
@@ -126,28 +150,57 @@ def read_regions(source: RegionSource) -> tuple[list[dict], int]:
             else {},
             "country": source.country or (code if source.level == RegionLevel.COUNTRY else ""),
             "geom": geom,
+            "label": label,
         }
     if not rows:
         raise ImportRefused(f"{source.path}: no features to load")
     return list(rows.values()), repaired
 
 
+def _parents_by_code(source: RegionSource, rows: list[dict]) -> dict[str, Region]:
+    """The parent of each row, by the first `parent_code_length` characters of its code."""
+    length = source.parent_code_length
+    candidates = Region.objects.exclude(level=source.level).filter(
+        code__in={row["code"][:length] for row in rows}
+    )
+    if source.country:
+        candidates = candidates.filter(country=source.country)
+    parents: dict[str, Region] = {}
+    for region in candidates:
+        if region.code in parents:
+            raise ImportRefused(
+                f"several regions have the code {region.code!r} "
+                f"({parents[region.code].slug}, {region.slug}); give --country"
+            )
+        parents[region.code] = region
+    for row in rows:
+        if row["code"][:length] not in parents:
+            raise ImportRefused(
+                f"{row['label']}: no parent region has the code {row['code'][:length]!r}"
+            )
+    return {row["slug"]: parents[row["code"][:length]] for row in rows}
+
+
 @transaction.atomic
-def load_regions(source: RegionSource) -> tuple[int, int]:
+def load_regions(
+    source: RegionSource, *, progress: Callable[[str], None] | None = None
+) -> tuple[int, int]:
     """Create or update the regions of a file (matched by slug); return (count, repaired)."""
-    rows, repaired = read_regions(source)
+    rows, repaired = read_regions(source, progress=progress)
     parent = None
-    if source.parent_slug:
+    if source.parent_slug and not source.parent_code_length:
         parent = Region.objects.filter(slug=source.parent_slug).first()
         if parent is None:
             raise ImportRefused(f"parent region {source.parent_slug!r} does not exist")
+    parents = _parents_by_code(source, rows) if source.parent_code_length else {}
     for row in rows:
         region, _created = Region.objects.get_or_create(
             slug=row["slug"],
             defaults={"level": source.level, "geom": row["geom"], "name": row["name"]},
         )
         region.level, region.code, region.country = source.level, row["code"], row["country"]
-        region.geom, region.parent, region.name = row["geom"], parent, row["name"]
+        region.geom, region.name = row["geom"], row["name"]
+        region.parent = parents.get(row["slug"], parent)
         for lang, text in row["translations"].items():
             setattr(region, f"name_{lang}", text)
         if not row["translations"]:

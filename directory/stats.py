@@ -5,8 +5,13 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from .models import Region
+
+
+#: Sent after each refresh: other public aggregates (the map's tiles) refresh with these.
+refreshed = Signal()
 
 
 def refresh() -> None:
@@ -16,6 +21,7 @@ def refresh() -> None:
         cursor.execute(
             "UPDATE directory_region_stats_state SET dirty = false, refreshed_at = now()"
         )
+    refreshed.send(sender=refresh)
 
 
 _batch = threading.local()

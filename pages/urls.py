@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import dashboard, listing, moderation, search
+from . import dashboard, listing, moderation, regions, search
+from . import map as map_pages
 from .feeds import needs_feed
 from .needs import needs
 
@@ -38,4 +39,8 @@ urlpatterns = [
     path("listings/<slug:slug>/report/", listing.report, name="listing_report"),
     path("needs/", needs, name="needs"),
     path("needs/feed/", needs_feed, name="needs-feed"),
+    path("map/", map_pages.full_map, name="map"),
+    path("embed/map/", map_pages.embed_map, name="embed_map"),
+    path("regions/", regions.regions, name="regions"),
+    path("regions/<slug:slug>/", regions.region, name="region"),
 ]

@@ -1,6 +1,7 @@
 from .listing import Contact, Listing, ListingMembership, LocationAccessGrant, OpeningPeriod
 from .moderation import REPORTS_TO_HIDE, AuditEvent, Report
 from .need import Need
+from .sources import ListingSource
 from .taxonomy import Category, Place, Region
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Contact",
     "Listing",
     "ListingMembership",
+    "ListingSource",
     "LocationAccessGrant",
     "Need",
     "OpeningPeriod",

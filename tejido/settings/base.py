@@ -147,6 +147,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # npm packages pinned in package-lock.json, installed by scripts/setup.sh.
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/leaflet.vectorgrid", BASE_DIR / "node_modules" / "leaflet.vectorgrid" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

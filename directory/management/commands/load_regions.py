@@ -36,6 +36,21 @@ class Command(BaseCommand):
             "--make-valid", action="store_true", help="repair invalid polygons instead of refusing"
         )
         parser.add_argument("--skip-empty", action="store_true", help="skip empty geometries")
+        parser.add_argument(
+            "--parent-from-code",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "the parent of each feature is the region (of --country) whose code is the "
+                "first N characters of the feature's code (US counties: 2, the state's FIPS)"
+            ),
+        )
+        parser.add_argument(
+            "--slug-from-code",
+            action="store_true",
+            help="slugs from --slug-prefix and the code, not the name (names that repeat)",
+        )
 
     def handle(self, *args, **options):
         path = options["path"]
@@ -55,9 +70,13 @@ class Command(BaseCommand):
             code_column=options["code_column"],
             make_valid=options["make_valid"],
             skip_empty=options["skip_empty"],
+            parent_code_length=options["parent_from_code"],
+            slug_from_code=options["slug_from_code"],
         )
         try:
-            count, repaired = load_regions(source)
+            count, repaired = load_regions(
+                source, progress=lambda line: self.stdout.write(self.style.WARNING(line))
+            )
         except ImportRefused as error:
             raise CommandError(f"{error}. Nothing was loaded.") from error
         note = f" ({repaired} repaired)" if repaired else ""

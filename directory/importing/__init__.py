@@ -1,0 +1,5 @@
+"""Importing listings from other directories' files (`manage.py import_listings`).
+
+readers (files to records) -> mapping / presets (records to flat values) -> rows (checked
+values) -> places (gazetteer), checks (regions, duplicates) -> write (one transaction).
+"""

@@ -1,0 +1,220 @@
+"""Checks of many rows at once against the database: points against the country and state
+they declare (with swapped axes detected), and suspected duplicates (DESIGN.md §9).
+
+Each check is a few set-based statements per batch of rows (points passed as arrays and
+unnested), never one query per row, so that 100,000 rows are checked in seconds.
+"""
+
+import math
+from collections import defaultdict
+
+from django.db import connection
+from django.utils.text import slugify
+
+from ..choices import RegionLevel
+from ..models import Region
+from .rows import Row
+
+BATCH = 5000
+#: Boundaries are generalised (Natural Earth 50m countries leave out small islands and cut
+#: coasts by kilometres; Census states are finer): a point this close to its declared
+#: country or state counts as inside it (an island village, a harbour, a border town).
+COUNTRY_TOLERANCE_M = 25_000
+STATE_TOLERANCE_M = 5_000
+DUPLICATE_RADIUS_M = 1000
+#: Trigram similarity of names (pg_trgm's measure) from which two listings look the same.
+DUPLICATE_SIMILARITY = 0.6
+
+CONTAINING_SQL = """
+SELECT t.i,
+  ARRAY(SELECT r.country FROM directory_region r
+        WHERE r.level = 'country' AND ST_Intersects(r.geom, pt.p)),
+  ARRAY(SELECT r.id FROM directory_region r
+        WHERE r.level = 'admin1' AND ST_Intersects(r.geom, pt.p))
+FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, x, y),
+  LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p) AS pt
+"""
+OUTSIDE_SQL = """
+SELECT t.i,
+  ST_DWithin(r.geom::geography, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)::geography, t.m),
+  abs(t.y) <= 180 AND abs(t.x) <= 90
+    AND ST_Intersects(r.geom, ST_SetSRID(ST_MakePoint(t.y, t.x), 4326))
+FROM unnest(%s::int[], %s::bigint[], %s::float8[], %s::float8[], %s::float8[])
+  AS t(i, region, x, y, m)
+JOIN directory_region r ON r.id = t.region
+"""
+DUPLICATES_SQL = """
+SELECT t.i, l.slug, similarity(lower(tejido_unaccent(l.name)), lower(tejido_unaccent(t.name)))
+FROM unnest(%s::int[], %s::text[], %s::float8[], %s::float8[]) AS t(i, name, x, y)
+JOIN directory_listing l
+  ON lower(tejido_unaccent(l.name)) %% lower(tejido_unaccent(t.name))
+WHERE l.location IS NOT NULL
+  AND similarity(lower(tejido_unaccent(l.name)), lower(tejido_unaccent(t.name))) >= %s
+  AND ST_DWithin(l.location::geography, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)::geography, %s)
+ORDER BY t.i, 3 DESC
+"""
+
+
+def batched(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Boundaries:
+    """The country and admin1 regions loaded, by country code."""
+
+    def __init__(self) -> None:
+        self.countries: dict[str, int] = {}
+        self.states: dict[str, dict[str, int]] = defaultdict(dict)
+        self.state_names: dict[int, str] = {}
+        rows = Region.objects.filter(level__in=[RegionLevel.COUNTRY, RegionLevel.ADMIN1])
+        for region in rows.order_by("id").only("id", "level", "country", "name", "code"):
+            country = str(region.country)
+            if region.level == RegionLevel.COUNTRY:
+                self.countries.setdefault(country, region.id)
+                continue
+            self.state_names[region.id] = region.name
+            for key in (region.name, *_translations(region)):
+                if key:
+                    self.states[country].setdefault(slugify(key), region.id)
+
+    def state(self, country: str, names: tuple[str, ...]) -> int | None:
+        for name in names:
+            if found := self.states.get(country, {}).get(slugify(name)):
+                return found
+        return None
+
+
+def _translations(region: Region) -> list[str]:
+    return [getattr(region, f"name_{code}", "") for code in ("es", "pt", "fr", "en")]
+
+
+def _point_arrays(rows: list[tuple[int, Row]]):
+    return [i for i, _ in rows], [row.point.x for _, row in rows], [row.point.y for _, row in rows]
+
+
+def check_regions(rows: list[Row]) -> None:
+    """Reject a point outside the country or state its row declares (naming a swap of lat
+    and lng when the swapped point falls inside); fill a missing country from the point."""
+    boundaries = Boundaries()
+    located = [(i, row) for i, row in enumerate(rows) if row.ok and row.point is not None]
+    outside: list[tuple[int, int, str, int]] = []  # (row, region id, what it is, tolerance)
+    with connection.cursor() as cursor:
+        for batch in batched(located, BATCH):
+            cursor.execute(CONTAINING_SQL, _point_arrays(batch))
+            for i, countries, states in cursor.fetchall():
+                outside.extend(_compare(rows[i], i, countries, states, boundaries))
+        for batch in batched(outside, BATCH):
+            ids = [i for i, *_ in batch]
+            xs, ys = [rows[i].point.x for i in ids], [rows[i].point.y for i in ids]
+            what = {i: label for i, _region, label, _m in batch}
+            regions, metres = [item[1] for item in batch], [item[3] for item in batch]
+            cursor.execute(OUTSIDE_SQL, [ids, regions, xs, ys, metres])
+            for i, near, swapped_inside in cursor.fetchall():
+                if near:
+                    continue
+                row = rows[i]
+                where = f"(lat {row.point.y}, lng {row.point.x})"
+                if swapped_inside:
+                    row.reject(
+                        f"lat and lng look swapped: {where} is outside {what[i]}, "
+                        "the swapped point is inside"
+                    )
+                else:
+                    row.reject(f"the point {where} is outside {what[i]}")
+
+
+def _compare(row: Row, i: int, countries: list, states: list, boundaries: Boundaries):
+    """The checks one row still needs when its point is outside what it declares."""
+    declared = row.fields["country"]
+    if not declared:
+        if not countries:
+            row.reject("no country given, and the point is in no country the directory knows")
+            return
+        row.fields["country"] = declared = countries[0]
+        row.warnings.append(f"country {declared} taken from the point")
+    elif declared not in boundaries.countries:
+        row.warnings.append(f"no boundary of {declared} loaded: the point was not checked")
+    elif declared not in countries:
+        yield (
+            i,
+            boundaries.countries[declared],
+            f"{declared}, its declared country",
+            COUNTRY_TOLERANCE_M,
+        )
+        return
+    if not row.admin1_names or not boundaries.states.get(declared):
+        return
+    state = boundaries.state(declared, row.admin1_names)
+    if state is None:
+        row.warnings.append(f"{row.fields['admin1']!r} is not a state or province of {declared}")
+    elif state not in states:
+        yield i, state, f"{boundaries.state_names[state]}, its declared state", STATE_TOLERANCE_M
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+
+
+def trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams of a text: each word, lower-cased and padded with two spaces
+    before and one after."""
+    words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    return {f"  {word} "[k : k + 3] for word in words for k in range(len(word) + 1)}
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _metres(a, b) -> float:
+    lat1, lat2 = math.radians(a.y), math.radians(b.y)
+    dlat, dlng = lat2 - lat1, math.radians(b.x - a.x)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def flag_duplicates(rows: list[Row]) -> None:
+    """Warn about rows with a similar name within 1 km of an existing listing (rows that
+    create one) or of an earlier row of the file."""
+    new = [(i, row) for i, row in enumerate(rows) if row.ok and row.point and not row.listing_id]
+    with connection.cursor() as cursor:
+        for batch in batched(new, BATCH):
+            ids, xs, ys = _point_arrays(batch)
+            names = [row.name for _, row in batch]
+            cursor.execute(
+                DUPLICATES_SQL, [ids, names, xs, ys, DUPLICATE_SIMILARITY, DUPLICATE_RADIUS_M]
+            )
+            seen = set()
+            for i, slug, score in cursor.fetchall():
+                if i not in seen:
+                    seen.add(i)
+                    rows[i].warnings.append(
+                        f"possible duplicate of listing {slug} (name similarity {score:.2f})"
+                    )
+    _flag_duplicates_in_file(rows)
+
+
+def _flag_duplicates_in_file(rows: list[Row]) -> None:
+    cell = DUPLICATE_RADIUS_M / 111_000  # degrees of latitude per cell
+    grid: dict[tuple[int, int], list[tuple[Row, set[str]]]] = defaultdict(list)
+    for row in rows:
+        if not row.ok or row.point is None:
+            continue
+        grams = trigrams(row.name)
+        cy, cx = int(row.point.y // cell), int(row.point.x // cell)
+        # Cells are narrower east-west away from the equator: look further along x.
+        reach = math.ceil(1 / max(math.cos(math.radians(row.point.y)), 0.05))
+        neighbours = (
+            entry
+            for dy in (-1, 0, 1)
+            for dx in range(-reach, reach + 1)
+            for entry in grid.get((cy + dy, cx + dx), ())
+        )
+        for other, other_grams in neighbours:
+            if (
+                similarity(grams, other_grams) >= DUPLICATE_SIMILARITY
+                and _metres(row.point, other.point) <= DUPLICATE_RADIUS_M
+            ):
+                row.warnings.append(f"possible duplicate of line {other.line}")
+                break
+        grid[(cy, cx)].append((row, grams))

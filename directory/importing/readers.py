@@ -1,0 +1,206 @@
+"""Reading import files into records: CSV (any delimiter, UTF-8 or Latin-1), GeoJSON (with
+or without an old-style `crs`), JSON shapes of directories (Murmurations, Karte von morgen)
+and anything GDAL reads (GeoPackage, shapefile).
+
+A record is one input row: its line (or feature number), its values as read, and its
+geometry in WGS84 if the format carries one. A file that cannot be read to its end raises
+`ReadFailed`: the import then writes nothing.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.gis.gdal import DataSource, GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
+
+from ..geo import SRID
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+GDAL_SUFFIXES = {".gpkg", ".shp", ".gml", ".kml", ".fgb", ".zip"}
+SNIFF_BYTES = 64 * 1024
+
+
+class ReadFailed(Exception):
+    """The file is broken (invalid JSON, a truncated CSV...): nothing may be imported."""
+
+
+@dataclass
+class Record:
+    line: int
+    values: dict
+    geometry: GEOSGeometry | None = None
+    #: Reading problems of this record (a geometry that could not be read...).
+    warnings: list[str] = field(default_factory=list)
+    #: Why the record cannot be imported at all, found while reading.
+    error: str = ""
+
+
+@dataclass
+class ReadResult:
+    records: list[Record]
+    #: Notes about the whole file (the encoding it was read with...).
+    notes: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text of a file in UTF-8 (with or without BOM), else Latin-1; and the one used."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def read_csv(path: Path) -> ReadResult:
+    text, encoding = decode(path.read_bytes())
+    notes = [] if encoding == "utf-8" else ["file read as Latin-1 (it is not valid UTF-8)"]
+    try:
+        dialect = csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        # The sample is too irregular for the sniffer: the commonest candidate of line 1.
+        first = text.split("\n", 1)[0]
+        delimiter = max(",;\t|", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration as error:
+        raise ReadFailed(f"{path.name}: the file is empty") from error
+    except csv.Error as error:
+        raise ReadFailed(f"{path.name}: the header cannot be read ({error})") from error
+    records: list[Record] = []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            record = Record(line=reader.line_num, values=dict(zip(header, row, strict=False)))
+            if len(row) != len(header):
+                record.error = f"{len(row)} fields where the header has {len(header)}"
+            records.append(record)
+    except csv.Error as error:
+        raise ReadFailed(f"{path.name} line {reader.line_num}: {error}") from error
+    if records and records[-1].error and not text.endswith(("\n", "\r")):
+        # A short last row without its line end: the file was cut off.
+        raise ReadFailed(f"{path.name} line {records[-1].line}: the file ends in mid-row")
+    return ReadResult(records, notes)
+
+
+def _crs_srid(data: dict) -> int:
+    """SRID of an old GeoJSON (2008) `crs` member; RFC 7946 files are WGS84."""
+    name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
+    if not name or name.upper().endswith(("CRS84", "CRS:84")):
+        return SRID
+    code = name.rsplit(":", 1)[-1]
+    if not code.isdigit():
+        raise ReadFailed(f"unknown coordinate reference system {name!r}")
+    return int(code)
+
+
+def geometry_from_geojson(geometry: dict | None, srid: int) -> GEOSGeometry | None:
+    if not geometry:
+        return None
+    geom = GEOSGeometry(json.dumps(geometry))
+    geom.srid = srid
+    if srid != SRID:
+        geom.transform(SRID)
+    return geom
+
+
+def load_json(path: Path):
+    text, _encoding = decode(path.read_bytes())
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ReadFailed(
+            f"{path.name}: invalid JSON at line {error.lineno} ({error.msg})"
+        ) from error
+
+
+def read_geojson(path: Path, data: dict) -> ReadResult:
+    srid = _crs_srid(data)
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise ReadFailed(f"{path.name}: a FeatureCollection without a features list")
+    records = []
+    for index, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise ReadFailed(f"{path.name} feature {index}: not a GeoJSON feature")
+        record = Record(line=index, values=dict(feature.get("properties") or {}))
+        if feature.get("id") is not None:
+            record.values.setdefault("id", feature["id"])
+        try:
+            record.geometry = geometry_from_geojson(feature.get("geometry"), srid)
+        except (GEOSException, GDALException, ValueError, TypeError) as error:
+            record.warnings.append(f"geometry not readable ({error})")
+        records.append(record)
+    return ReadResult(records)
+
+
+def json_entries(data) -> list | None:
+    """The entries of Murmurations (a list or {"data": [...]}) and Karte von morgen
+    ({"visible": [...], "invisible": [...]}) JSON, or None for another shape."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        return data["data"]
+    if isinstance(data, dict) and ("visible" in data or "invisible" in data):
+        return [*(data.get("visible") or []), *(data.get("invisible") or [])]
+    return None
+
+
+def read_json(path: Path) -> ReadResult:
+    data = load_json(path)
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        return read_geojson(path, data)
+    entries = json_entries(data)
+    if entries is None:
+        raise ReadFailed(
+            f"{path.name}: neither GeoJSON nor a list of entries "
+            '(a list, {"data": [...]} or {"visible": [...]})'
+        )
+    records = []
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ReadFailed(f"{path.name} entry {index}: not an object")
+        records.append(Record(line=index, values=entry))
+    return ReadResult(records)
+
+
+def read_gdal(path: Path) -> ReadResult:
+    try:
+        layer = DataSource(str(path))[0]
+    except (GDALException, IndexError) as error:
+        raise ReadFailed(f"{path.name}: not a readable GIS file ({error})") from error
+    srid = layer.srs.srid if layer.srs and layer.srs.srid else SRID
+    records = []
+    for index, feature in enumerate(layer, start=1):
+        values = {name: feature.get(name) for name in layer.fields}
+        record = Record(line=index, values=values)
+        try:
+            geom = feature.geom.geos if feature.geom is not None else None
+        except (GDALException, GEOSException) as error:
+            record.warnings.append(f"geometry not readable ({error})")
+            geom = None
+        if geom is not None and not geom.empty:
+            geom.srid = srid
+            if srid != SRID:
+                geom.transform(SRID)
+            record.geometry = geom
+        records.append(record)
+    return ReadResult(records)
+
+
+def read_file(path: Path) -> ReadResult:
+    """Read every record of `path`, choosing the reader from its suffix."""
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path)
+    if suffix in (".json", ".geojson"):
+        return read_json(path)
+    if suffix in GDAL_SUFFIXES:
+        return read_gdal(path)
+    raise ReadFailed(
+        f"{path.name}: unknown kind of file (CSV, GeoJSON, JSON, GeoPackage or shapefile)"
+    )

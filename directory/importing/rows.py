@@ -1,0 +1,261 @@
+"""From the flat values of a mapping to a checked row: what the listing will hold, or why
+the row is rejected. Checks that need the database for many rows at once (regions,
+duplicates, the gazetteer) are in `checks.py` and `places.py`."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import ValidationError
+
+from ..admin1 import POSTAL_CONVENTION, admin1_lookup
+from ..choices import (
+    AccessFact,
+    ContactKind,
+    ContentLanguage,
+    ListingKind,
+    LocationPrecision,
+    OwnershipModel,
+)
+from ..geo import SRID, as_multipolygon, validate_area
+from ..models import Category, Listing
+from ..validators import validate_language_codes
+from . import normalize
+from .mapping import Mapping, content_hash, stable_id
+from .readers import Record
+
+TEXT_FIELDS = ("summary", "description")
+ADDRESS = ("street_address", "locality", "postal_code")
+
+
+class Rejected(Exception):
+    """The row cannot become a listing; the message is the report's reason."""
+
+
+@dataclass
+class Row:
+    line: int
+    source_id: str = ""
+    name: str = ""
+    hash: str = ""
+    #: Listing field values (not saved).
+    fields: dict = field(default_factory=dict)
+    point: Point | None = None
+    service_area: GEOSGeometry | None = None
+    #: The admin1 the row declares, resolved in the state table (for the region check).
+    admin1_names: tuple[str, ...] = ()
+    categories: list[int] = field(default_factory=list)
+    contacts: list[tuple[str, str]] = field(default_factory=list)
+    periods: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+    outcome: str = ""
+    listing_id: int | None = None
+
+    def reject(self, reason: str) -> None:
+        self.error = self.error or reason
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+class Vocabulary:
+    """Category ids by slug and by ESSGlobal URI (the broadest category of a URI)."""
+
+    def __init__(self) -> None:
+        self.by_slug: dict[str, int] = {}
+        self.by_uri: dict[str, int] = {}
+        for pk, slug, uri in Category.objects.order_by("depth", "path").values_list(
+            "pk", "slug", "essglobal_uri"
+        ):
+            self.by_slug[slug] = pk
+            if uri:
+                self.by_uri.setdefault(uri.rstrip("/"), pk)
+
+
+def _max_length(name: str) -> int:
+    return Listing._meta.get_field(name).max_length
+
+
+def _kind(value: str) -> str:
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if key not in ListingKind.values:
+        raise Rejected(f"unknown kind {value!r} (use {', '.join(ListingKind.values)})")
+    return key
+
+
+def _coordinate(value: str, label: str) -> float:
+    text = value.strip()
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # 51,5 written with a decimal comma
+    try:
+        return float(text)
+    except ValueError:
+        raise Rejected(f"{label} {value!r} is not a number") from None
+
+
+def _location(row: Row, values: dict, record: Record) -> None:
+    geom = record.geometry
+    if geom is not None:
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            area = as_multipolygon(geom)
+            try:
+                validate_area(area)
+                row.service_area = area
+            except ValidationError as error:
+                row.warnings.append(f"service area not kept ({' '.join(error.messages)})")
+        point = geom if geom.geom_type == "Point" else geom.point_on_surface
+        row.point = Point(point.x, point.y, srid=SRID)
+    elif values.get("lat") or values.get("lng"):
+        if not (values.get("lat") and values.get("lng")):
+            raise Rejected("give both lat and lng, or neither")
+        lat = _coordinate(values["lat"], "lat")
+        lng = _coordinate(values["lng"], "lng")
+        row.point = Point(lng, lat, srid=SRID)
+    x, y = (row.point.x, row.point.y) if row.point is not None else (0, 0)
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        swapped = " (lat and lng look swapped)" if abs(x) <= 90 and abs(y) <= 180 else ""
+        raise Rejected(f"point (lng {x}, lat {y}) is outside -180..180 / -90..90{swapped}")
+
+
+def _texts(row: Row, values: dict, language: str) -> None:
+    filled = []
+    for name in TEXT_FIELDS:
+        texts = {code: values.get(f"{name}_{code}", "") for code in ContentLanguage.values}
+        if values.get(name):
+            texts[language] = values[name]
+        for code, text in texts.items():
+            limit = _max_length(name)
+            if len(text) > limit:
+                row.warnings.append(f"{name} ({code}) cut to {limit} characters")
+                text = text[:limit]
+            row.fields[f"{name}_{code}"] = text
+            if text:
+                filled.append(code)
+    # The language written in: the row's, unless only other languages have text.
+    row.fields["original_language"] = language if not filled or language in filled else filled[0]
+
+
+def _country_and_admin1(row: Row, values: dict) -> None:
+    country, note = normalize.country_code(values.get("country", ""))
+    if note:
+        row.warnings.append(note)
+    if values.get("country") and not country:
+        row.warnings.append(f"country {values['country']!r} not recognised")
+    row.fields["country"] = country
+    admin1 = values.get("admin1", "")
+    entry = admin1_lookup(country, admin1) if admin1 else None
+    if entry is not None:
+        admin1 = entry.code if country in POSTAL_CONVENTION else entry.name
+        row.admin1_names = (entry.name, *entry.translations.values())
+    elif admin1:
+        row.admin1_names = (admin1,)
+    row.fields["admin1"] = admin1[: _max_length("admin1")]
+
+
+def _categories(row: Row, items: list[str], vocabulary: Vocabulary, mapping: Mapping) -> None:
+    unknown = []
+    for item in items:
+        pk = (
+            vocabulary.by_uri.get(item.rstrip("/"))
+            if item.startswith("http")
+            else vocabulary.by_slug.get(item)
+        )
+        if pk is None:
+            unknown.append(item)
+        elif pk not in row.categories:
+            row.categories.append(pk)
+    if not unknown:
+        return
+    message = f"no Tejido category for {', '.join(unknown)}"
+    if mapping.unknown_categories == "reject" and not all(i.startswith("http") for i in unknown):
+        raise Rejected(f"unknown category: {', '.join(unknown)}")
+    row.warnings.append(message)
+
+
+def _contacts(row: Row, values: dict) -> None:
+    for kind in (ContactKind.WEBSITE, ContactKind.EMAIL, ContactKind.PHONE):
+        value = values.get(kind, "")
+        if not value:
+            continue
+        try:
+            row.contacts.append((kind, normalize.contact(kind, value, row.fields["country"])))
+        except ValidationError:
+            row.warnings.append(f"{kind} {value!r} is not valid: not kept")
+
+
+def _hours(row: Row, values: dict) -> None:
+    for code in ContentLanguage.values:
+        row.fields[f"opening_hours_notes_{code}"] = ""
+    text = values.get("opening_hours", "")
+    if not text:
+        return
+    try:
+        row.periods = normalize.opening_periods(text)
+    except normalize.HoursNotUnderstood:
+        language = row.fields["original_language"]
+        row.fields[f"opening_hours_notes_{language}"] = text[: _max_length("opening_hours_notes")]
+        row.warnings.append("opening hours not understood: kept as notes")
+
+
+def build_row(record: Record, mapping: Mapping, vocabulary: Vocabulary) -> Row:
+    """Map and check one record. A rejected row carries its reason in `error`."""
+    values = mapping.apply(record)
+    row = Row(line=record.line, warnings=list(record.warnings))
+    if mapping.hook is not None:
+        mapping.hook(values, record, row.warnings)
+    row.name = values.get("name", "")
+    row.source_id = values.get("source_id") or stable_id(record)
+    row.hash = content_hash(values, record.geometry)
+    try:
+        if record.error:
+            raise Rejected(record.error)
+        _build(row, values, record, mapping, vocabulary)
+    except Rejected as error:
+        row.reject(str(error))
+    return row
+
+
+def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Vocabulary) -> None:
+    if not row.name:
+        raise Rejected("no name")
+    if len(row.name) > _max_length("name"):
+        raise Rejected(f"name longer than {_max_length('name')} characters")
+    if "\x00" in "".join(str(value) for value in values.values()):
+        raise Rejected("text contains NUL characters")
+    if not values.get("kind"):
+        raise Rejected("no kind")
+    row.fields["kind"] = _kind(values["kind"])
+    row.fields["name"] = row.name
+    language = values.get("language", "en").strip().lower()
+    if language not in ContentLanguage.values:
+        raise Rejected(f"unknown language {language!r} (use es, pt, fr or en)")
+    _texts(row, values, language)
+    _country_and_admin1(row, values)
+    for name in ADDRESS:
+        value = values.get(name, "")
+        if len(value) > _max_length(name):
+            raise Rejected(f"{name} longer than {_max_length(name)} characters")
+        row.fields[name] = value
+    precision = values.get("precision", LocationPrecision.AREA)
+    if precision not in LocationPrecision.values:
+        raise Rejected(f"unknown precision {precision!r}")
+    row.fields["location_precision"] = precision
+    _location(row, values, record)
+    _categories(row, values.get("categories", []), vocab, mapping)
+    access = list(dict.fromkeys(values.get("access", [])))
+    if unknown := [fact for fact in access if fact not in AccessFact.values]:
+        raise Rejected(f"unknown access fact: {', '.join(unknown)}")
+    row.fields["access"] = access
+    ownership = values.get("ownership_model", "")
+    if ownership and ownership not in OwnershipModel.values:
+        row.warnings.append(f"ownership model {ownership!r} unknown: not kept")
+        ownership = ""
+    row.fields["ownership_model"] = ownership
+    row.fields["legal_form"] = values.get("legal_form", "")[: _max_length("legal_form")]
+    _contacts(row, values)
+    _hours(row, values)
+    try:
+        validate_language_codes(row.fields.get("languages", []))
+    except ValidationError as error:
+        raise Rejected(" ".join(error.messages)) from error

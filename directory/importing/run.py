@@ -1,0 +1,154 @@
+"""One import: read, map, check, then (with `commit`) write everything in one transaction.
+
+A row that fails a check is rejected with its reason and the others go on; a file that
+cannot be read to its end, or any error while writing, leaves the database as it was.
+Re-importing is idempotent: each listing remembers its (source, source id) and a digest of
+its row, so an unchanged row is reported `unchanged` and a changed one updates its listing.
+"""
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedcsv import csv
+from django.db import transaction
+from tqdm import tqdm
+
+from .. import stats
+from ..choices import ListingStatus
+from ..models import ListingSource
+from . import checks, write
+from .mapping import Mapping
+from .places import place_rows
+from .readers import read_file
+from .rows import Row, Vocabulary, build_row
+
+OUTCOMES = ("created", "updated", "unchanged", "rejected")
+REPORT_COLUMNS = ("line", "source_id", "name", "outcome", "reason")
+#: Rows from which a progress bar is shown (on stderr, when it is a terminal).
+PROGRESS_FROM = 2000
+
+
+@dataclass
+class ImportResult:
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(row.outcome for row in self.rows)
+
+    @property
+    def warned(self) -> int:
+        return sum(1 for row in self.rows if row.ok and row.warnings)
+
+
+def _progress(items: list, description: str, progress: bool):
+    show = progress and len(items) >= PROGRESS_FROM
+    return tqdm(
+        items, desc=description, unit=" rows", file=sys.stderr, disable=None if show else True
+    )
+
+
+def _match_sources(rows: list[Row], source: str) -> None:
+    """Set each row's outcome from what an earlier import of `source` left."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.source_id in seen:
+            row.reject(f"source id {row.source_id!r} already used on line {seen[row.source_id]}")
+        else:
+            seen[row.source_id] = row.line
+    ids = [row.source_id for row in rows if row.ok]
+    known: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        known.update(
+            (source_id, (listing_id, digest))
+            for source_id, listing_id, digest in ListingSource.objects.filter(
+                source=source, source_id__in=chunk
+            ).values_list("source_id", "listing_id", "content_hash")
+        )
+    for row in rows:
+        if not row.ok:
+            continue
+        if row.source_id not in known:
+            row.outcome = "created"
+            continue
+        row.listing_id, digest = known[row.source_id]
+        row.outcome = "unchanged" if digest == row.hash else "updated"
+
+
+def run_import(
+    path: Path,
+    mapping: Mapping,
+    *,
+    source: str,
+    commit: bool = False,
+    publish: bool = False,
+    progress: bool = False,
+) -> ImportResult:
+    """Import `path` with `mapping` as `source`; write only with `commit`."""
+    read = read_file(path)
+    vocabulary = Vocabulary()
+    rows = [
+        build_row(record, mapping, vocabulary)
+        for record in _progress(read.records, "checking", progress)
+    ]
+    for row in rows:
+        row.warnings[:0] = read.notes
+    _match_sources(rows, source)
+    todo = [row for row in rows if row.ok and row.outcome != "unchanged"]
+    place_rows(todo, mapping)
+    checks.check_regions(todo)
+    checks.flag_duplicates(todo)
+    for row in rows:
+        if not row.ok:
+            row.outcome = "rejected"
+    result = ImportResult(rows=rows, notes=read.notes)
+    if commit:
+        _write(rows, source=source, publish=publish, progress=progress)
+        result.committed = True
+    return result
+
+
+def _write(rows: list[Row], *, source: str, publish: bool, progress: bool) -> None:
+    created = [row for row in rows if row.outcome == "created"]
+    updated = [row for row in rows if row.outcome == "updated"]
+    status = ListingStatus.PUBLISHED if publish else ListingStatus.PENDING
+    reason = f"import {source}"[:100]
+    step = write.BATCH * 5
+    total = len(created) + len(updated)
+    show = progress and total >= PROGRESS_FROM
+    with (
+        transaction.atomic(),
+        tqdm(
+            total=total,
+            desc="writing",
+            unit=" rows",
+            file=sys.stderr,
+            disable=None if show else True,
+        ) as bar,
+    ):
+        for start in range(0, len(created), step):
+            chunk = created[start : start + step]
+            write.create_listings(chunk, source=source, status=status, reason=reason)
+            bar.update(len(chunk))
+        for start in range(0, len(updated), step):
+            chunk = updated[start : start + step]
+            write.update_listings(chunk, source=source, publish=publish, reason=reason)
+            bar.update(len(chunk))
+        if total:
+            stats.changed()
+
+
+def write_report(result: ImportResult, path: Path) -> None:
+    """One CSV row per input row: line, source_id, name, outcome, reason (why a row was
+    rejected, and every warning)."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPORT_COLUMNS)
+        for row in result.rows:
+            reason = "; ".join(filter(None, [row.error, *row.warnings]))
+            writer.writerow([row.line, row.source_id, row.name, row.outcome, reason])

@@ -1,0 +1,129 @@
+"""The vector tiles endpoint and its data version (contract in `mapping.tiles`)."""
+
+import hashlib
+import re
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from api.parameters import filter_parameters
+from api.renderers import JSONRenderer
+from api.schema import ERRORS
+from api.throttles import AnonThrottle, UserThrottle
+from directory.filters import TileFilterSet, clean_query
+
+from . import tiles
+
+#: A year: a URL that names the data version never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: A URL without the current version is checked again after a minute.
+SHORT = "public, max-age=60"
+VERSION_PATTERN = re.compile(r"^\d{1,19}$")
+
+VERSION = OpenApiParameter(
+    "v",
+    {"type": "string", "pattern": VERSION_PATTERN.pattern},
+    description=(
+        "The data version (GET /api/v1/tiles/version): with the current one, the tile is "
+        "cached for a year."
+    ),
+)
+
+
+class MVTRenderer(BaseRenderer):
+    media_type = tiles.MEDIA_TYPE
+    format = "pbf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+
+
+class TileThrottle(AnonThrottle):
+    """A map view asks for a dozen tiles at once, and again at each pan or zoom."""
+
+    scope = "tiles"
+    rate = "1200/min"
+
+
+def tile_throttles() -> list:
+    """The tiles' own rate for anonymous clients, unless the settings lift throttles."""
+    return [TileThrottle, UserThrottle] if api_settings.DEFAULT_THROTTLE_CLASSES else []
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def matches(header: str, etag: str) -> bool:
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+@extend_schema(
+    summary="A Mapbox Vector Tile of the public listings",
+    description=(
+        "Layer `cells` (Point: count, cooperative, mutual_aid, community_project) at zooms "
+        "0-9 and wherever a tile would hold more than 2,000 listings; layer `listings` "
+        "(Point: id, slug, kind, category) from zoom 10. An empty tile is an empty body."
+    ),
+    parameters=[*filter_parameters(TileFilterSet), VERSION],
+    responses={
+        (200, tiles.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="MVT"),
+        304: OpenApiResponse(description="Not modified (If-None-Match)."),
+        400: ERRORS[400],
+        404: ERRORS[404],
+        429: ERRORS[429],
+    },
+)
+class TileView(APIView):
+    renderer_classes = [MVTRenderer, JSONRenderer]
+    throttle_classes = tile_throttles()
+
+    def get(self, request, z: int, x: int, y: int):
+        if not tiles.in_range(z, x, y):
+            raise NotFound(_("There is no such tile (zoom 0 to 20, x and y below 2^zoom)."))
+        data, errors = clean_query(TileFilterSet, request.query_params, extra={"v", "format"})
+        wanted = request.query_params.get("v")
+        if wanted is not None and not VERSION_PATTERN.match(wanted):
+            errors = {**errors, "v": [_("Give the version from /api/v1/tiles/version.")]}
+        if errors:
+            raise ValidationError(errors)
+        filters = tiles.TileFilters(
+            kinds=tuple(data.get("kind") or ()),
+            category=data.get("category") or None,
+            need=data.get("need") or "",
+            access=tuple(data.get("access") or ()),
+        )
+        body = tiles.tile(z, x, y, filters)
+        current = wanted is not None and wanted == tiles.version()
+        etag = etag_of(body)
+        headers = {"Cache-Control": IMMUTABLE if current else SHORT, "ETag": etag}
+        if matches(request.headers.get("If-None-Match", ""), etag):
+            return Response(status=304, headers=headers)
+        return Response(body, headers=headers, content_type=tiles.MEDIA_TYPE)
+
+
+@extend_schema(
+    summary="The data version of the vector tiles",
+    description="Changes whenever a public listing changes; put it in tile URLs as `v`.",
+    responses={
+        200: inline_serializer("TileVersion", {"version": serializers.CharField()}),
+        429: ERRORS[429],
+    },
+)
+class TileVersionView(APIView):
+    renderer_classes = [JSONRenderer]
+    throttle_classes = tile_throttles()
+
+    def get(self, request):
+        if request.query_params:
+            raise ValidationError({name: [_("Unknown parameter.")] for name in request.query_params})
+        return Response({"version": tiles.version()}, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,307 @@
+"""Vector tiles (DESIGN.md §3, §5, §6): counts per cell at low zoom, points above, the
+feature cap, the filters, privacy at every zoom, the version and cache headers, bad input,
+and the index the SQL runs on."""
+
+import json
+import math
+import random
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+from directory import services
+from directory.models import Listing
+from directory.privacy import public_point
+from mapping import tiles
+from tests.factories import CategoryFactory, ListingFactory, NeedFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CDMX = (-99.13321, 19.43261)
+#: Bogotá: an `area` listing, published at the centre of its 0.01° cell.
+BOGOTA_TRUE = (-74.07217, 4.71104)
+SAO_PAULO = (-46.63331, -23.55052)
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+def tile_of(lng: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lng + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def lnglat_of(z: int, x: int, y: int, px: float, py: float) -> tuple[float, float]:
+    """Longitude and latitude of tile pixel (px, py), y downwards, extent 4096."""
+    n = 2**z
+    lng = (x + px / 4096) / n * 360 - 180
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + py / 4096) / n))))
+    return lng, lat
+
+
+def decode(body: bytes) -> dict:
+    return mapbox_vector_tile.decode(body, default_options={"y_coord_down": True})
+
+
+def get_tile(client, z, x, y, **params):
+    response = client.get(f"/api/v1/tiles/{z}/{x}/{y}.pbf", params)
+    assert response.status_code == 200, response.content
+    return decode(response.content)
+
+
+def features(client, z, lng, lat, layer, **params) -> list[dict]:
+    return get_tile(client, z, *tile_of(lng, lat, z), **params).get(layer, {}).get("features", [])
+
+
+def counts(client, z, lng, lat, **params) -> dict:
+    """Sums of the `cells` properties of the tile holding (lng, lat)."""
+    total = {"count": 0, "cooperative": 0, "mutual_aid": 0, "community_project": 0}
+    for feature in features(client, z, lng, lat, "cells", **params):
+        for key in total:
+            total[key] += feature["properties"][key]
+    return total
+
+
+@pytest.fixture
+def food():
+    parent = CategoryFactory(slug="food")
+    return parent, CategoryFactory(slug="community-kitchens", parent=parent)
+
+
+@pytest.fixture
+def mapped(food):
+    """Three public listings with points, and four that no tile may show."""
+    _parent, kitchens = food
+    cdmx = ListingFactory(slug="olla-cdmx", location=Point(*CDMX), access=["free", "walk_in"])
+    cdmx.categories.set([kitchens])
+    bogota = ListingFactory(
+        slug="ayuda-bogota",
+        kind="mutual_aid",
+        location=Point(*BOGOTA_TRUE),
+        location_precision="area",
+        country="CO",
+    )
+    NeedFactory(listing=bogota, kind="food")
+    ListingFactory(
+        slug="huerta-sp",
+        kind="community_project",
+        location=Point(*SAO_PAULO),
+        location_precision="region",
+        country="BR",
+    )
+    ListingFactory(slug="hidden-place", location=Point(*CDMX), location_precision="hidden")
+    ListingFactory(slug="pending", location=Point(*CDMX), status="pending")
+    ListingFactory(slug="reported", location=Point(*CDMX), hidden_by_reports=True)
+    ListingFactory(slug="archived", location=Point(*CDMX), status="archived")
+    tiles.refresh()
+    return {"cdmx": cdmx, "bogota": bogota}
+
+
+def test_z0_counts_every_public_listing_by_kind(client, mapped):
+    assert counts(client, 0, 0, 0) == {
+        "count": 3, "cooperative": 1, "mutual_aid": 1, "community_project": 1
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("z", [4, 8])
+def test_low_zoom_tiles_are_cells_with_counts(client, mapped, z):
+    tile = get_tile(client, z, *tile_of(*CDMX, z))
+    assert set(tile) == {"cells"}
+    assert counts(client, z, *CDMX) == {
+        "count": 1, "cooperative": 1, "mutual_aid": 0, "community_project": 0
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("z", [12, 16])
+def test_high_zoom_tiles_carry_points_with_four_properties(client, mapped, z):
+    (feature,) = features(client, z, *CDMX, "listings")
+    assert feature["properties"] == {
+        "id": mapped["cdmx"].pk,
+        "slug": "olla-cdmx",
+        "kind": "cooperative",
+        "category": "community-kitchens",
+    }
+    assert feature["geometry"]["type"] == "Point"
+
+
+def test_kind_filter_works_at_every_zoom(client, mapped):
+    assert counts(client, 0, 0, 0, kind="mutual_aid,community_project")["count"] == 2
+    assert counts(client, 0, 0, 0, kind=["cooperative"]) == {
+        "count": 1, "cooperative": 1, "mutual_aid": 0, "community_project": 0
+    }  # fmt: skip
+    assert features(client, 16, *CDMX, "listings", kind="mutual_aid") == []
+
+
+def test_category_includes_descendants_need_and_access_filter(client, mapped):
+    assert counts(client, 0, 0, 0, category="food")["count"] == 1
+    assert counts(client, 4, *CDMX, category="community-kitchens")["count"] == 1
+    assert counts(client, 0, 0, 0, need="food") == {
+        "count": 1, "cooperative": 0, "mutual_aid": 1, "community_project": 0
+    }  # fmt: skip
+    assert counts(client, 0, 0, 0, access="free,walk_in")["count"] == 1
+    assert counts(client, 0, 0, 0, access=["free", "no_id_required"])["count"] == 0
+    assert len(features(client, 16, *CDMX, "listings", access="free")) == 1
+    assert features(client, 16, *CDMX, "listings", need="food") == []
+
+
+def test_area_listing_never_reveals_its_true_point_at_any_zoom(client, mapped):
+    published = public_point(Point(*BOGOTA_TRUE), "area")
+    for z in range(0, tiles.MAX_ZOOM + 1, 2):
+        x, y = tile_of(published.x, published.y, z)
+        tile = get_tile(client, z, x, y, kind="mutual_aid")
+        (feature,) = tile["cells" if z <= tiles.AGGREGATE_MAX_ZOOM else "listings"]["features"]
+        lng, lat = lnglat_of(z, x, y, *feature["geometry"]["coordinates"])
+        pixel = 360 / 2**z / 4096
+        assert abs(lng - published.x) <= pixel and abs(lat - published.y) <= pixel, z
+        if z >= 12:  # a pixel is small enough to tell the true point from the cell centre
+            assert abs(lng - BOGOTA_TRUE[0]) > 100 * pixel or abs(lat - BOGOTA_TRUE[1]) > 100 * pixel
+
+
+def test_a_listing_hidden_in_an_emergency_leaves_its_tiles_and_counts_at_once(
+    client, mapped, django_capture_on_commit_callbacks
+):
+    before = client.get("/api/v1/tiles/version").json()["version"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.listing_emergency_hide(listing=mapped["cdmx"], by=UserFactory())
+    assert counts(client, 0, 0, 0)["cooperative"] == 0
+    assert counts(client, 8, *CDMX)["count"] == 0
+    assert features(client, 16, *CDMX, "listings") == []
+    assert client.get("/api/v1/tiles/version").json()["version"] != before
+
+
+def test_a_moved_listing_changes_the_aggregate_on_commit(client, mapped, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.listing_archive(listing=mapped["bogota"], by=UserFactory())
+    assert counts(client, 0, 0, 0)["mutual_aid"] == 0
+
+
+#: Buenos Aires: the centre of a zoom-13 tile, around which `dense` puts its listings.
+DENSE = lnglat_of(13, *tile_of(-58.40, -34.60, 13), 2048, 2048)
+
+
+@pytest.fixture
+def dense():
+    """2,100 listings within 400 m of one point: more than a point tile may carry."""
+    rng = random.Random(3)
+    Listing.objects.bulk_create(
+        ListingFactory.build(
+            slug=f"dense-{n}",
+            location=Point(DENSE[0] + rng.uniform(-4e-3, 4e-3), DENSE[1] + rng.uniform(-4e-3, 4e-3)),
+            kind=rng.choice(["cooperative", "mutual_aid", "community_project"]),
+        )
+        for n in range(2100)
+    )
+    tiles.refresh()
+
+
+def test_a_tile_past_the_feature_cap_is_served_as_cells(client, dense):
+    for z in (10, 12, 13):  # cells of the stored view (10, 12) and counted live (13)
+        tile = get_tile(client, z, *tile_of(*DENSE, z))
+        assert set(tile) == {"cells"}, z
+        cells = tile["cells"]["features"]
+        assert sum(cell["properties"]["count"] for cell in cells) == 2100, z
+        assert 1 < len(cells) <= 1024, z
+        assert all(
+            sum(cell["properties"][k] for k in ("cooperative", "mutual_aid", "community_project"))
+            == cell["properties"]["count"]
+            for cell in cells
+        ), z
+
+
+def test_a_tile_under_the_cap_is_served_as_points(client, dense):
+    z = 17
+    x, y = tile_of(*DENSE, z)
+    points = get_tile(client, z, x, y).get("listings", {}).get("features", [])
+    assert 0 < len(points) <= tiles.FEATURE_CAP
+
+
+def test_cache_headers_etag_and_304(client, mapped):
+    path = "/api/v1/tiles/4/{}/{}.pbf".format(*tile_of(*CDMX, 4))
+    plain = client.get(path)
+    assert plain["Content-Type"] == MEDIA_TYPE
+    assert plain["Cache-Control"] == "public, max-age=60"
+    assert client.get(path, HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 304
+    version = client.get("/api/v1/tiles/version").json()["version"]
+    assert isinstance(version, str)
+    current = client.get(path, {"v": version, "kind": "cooperative"})
+    assert current["Cache-Control"] == "public, max-age=31536000, immutable"
+    stale = client.get(path, {"v": str(int(version) + 99)})
+    assert stale["Cache-Control"] == "public, max-age=60"
+
+
+def test_an_empty_tile_is_an_empty_200(client, mapped):
+    response = client.get("/api/v1/tiles/10/0/0.pbf")
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_head_and_options_answer_like_the_rest_of_the_api(client, mapped):
+    head = client.head("/api/v1/tiles/0/0/0.pbf")
+    assert head.status_code == 200 and head["Content-Type"] == MEDIA_TYPE
+    options = client.options("/api/v1/tiles/0/0/0.pbf")
+    assert options.status_code == 200 and "GET" in options.json()["methods"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("/api/v1/tiles/99/0/0.pbf", 404, "detail"),
+        ("/api/v1/tiles/21/0/0.pbf", 404, "detail"),
+        ("/api/v1/tiles/2/4/0.pbf", 404, "detail"),
+        ("/api/v1/tiles/2/0/4.pbf", 404, "detail"),
+        ("/api/v1/tiles/3/99999999999999999999999/0.pbf", 404, "detail"),
+        ("/api/v1/tiles/-1/0/0.pbf", 404, None),
+        ("/api/v1/tiles/0/0/0.pbf?kind=nope", 400, "kind"),
+        ("/api/v1/tiles/0/0/0.pbf?access=nope", 400, "access"),
+        ("/api/v1/tiles/0/0/0.pbf?need=nope", 400, "need"),
+        ("/api/v1/tiles/0/0/0.pbf?category=no-such-category", 400, "category"),
+        ("/api/v1/tiles/0/0/0.pbf?v=abc", 400, "v"),
+        ("/api/v1/tiles/0/0/0.pbf?bbox=1,2,3,4", 400, "bbox"),
+        ("/api/v1/tiles/version?x=1", 400, "x"),
+    ],
+)
+def test_bad_input_is_a_400_or_404_naming_it(client, path, status, field):
+    response = client.get(path)
+    assert response.status_code == status
+    if field:
+        assert field in json.loads(response.content)["errors"]
+
+
+def test_a_tile_costs_two_queries_at_most(client, mapped, django_assert_max_num_queries):
+    version = client.get("/api/v1/tiles/version").json()["version"]
+    # The version look-up and the tile (a category slug adds its look-up).
+    with django_assert_max_num_queries(2):
+        client.get("/api/v1/tiles/12/0/0.pbf", {"v": version, "kind": "cooperative"})
+
+
+def test_the_tile_is_documented_without_paging(client):
+    document = client.get("/api/v1/schema/?format=json").json()
+    operation = document["paths"]["/api/v1/tiles/{z}/{x}/{y}.pbf"]["get"]
+    names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    assert names == {"kind", "category", "need", "access", "v", "format"}
+    assert "limit" not in names
+    assert "/api/v1/tiles/version" in document["paths"]
+
+
+def plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        return json.dumps(cursor.fetchone()[0])
+
+
+def test_the_tile_sql_runs_on_the_indexes(mapped):
+    x, y = tile_of(*CDMX, 12)
+    points = plan(
+        f"SELECT count(*) FROM mapping_tile_listings({12}, {x}, {y}, "
+        "ARRAY['cooperative'], NULL, NULL, NULL, current_date, 2001)"
+    )
+    assert "listing_public_point_gist" in points and '"Seq Scan"' not in points
+    live = plan(
+        f"SELECT * FROM mapping_tile_live_cells({13}, {x * 2}, {y * 2}, "
+        "NULL, '0001', 'food', ARRAY['free'], current_date)"
+    )
+    assert "listing_public_point_gist" in live
+    cells = plan(f"SELECT * FROM mapping_tile_stored_cells(4, {x >> 8}, {y >> 8}, NULL)")
+    assert "mapping_tile_cell_key" in cells
