@@ -16,6 +16,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -101,10 +102,13 @@ def main() -> None:
             result = run_import(path, tejido_csv(), source=source, commit=True, progress=True)
             seconds = time.perf_counter() - started
             counts = dict(result.counts)
+            reasons = Counter(row.error.split(" (")[0][:60] for row in result.rows if row.error)
             common.say(
                 f"{clock()}  {label}: {args.rows:,} rows in {seconds:.1f}s "
                 f"= {args.rows / seconds:,.0f} rows/s {counts}"
             )
+            for reason, count in reasons.most_common(3):
+                common.say(f"      rejected {count}: {reason}")
     deleted, _ = Listing.objects.filter(sources__source=source).delete()
     common.say(f"{clock()}  bench listings removed ({deleted:,} rows)")
 

@@ -9,7 +9,6 @@ from django.dispatch import Signal
 
 from .models import Region
 
-
 #: Sent after each refresh: other public aggregates (the map's tiles) refresh with these.
 refreshed = Signal()
 

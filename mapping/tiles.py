@@ -89,6 +89,4 @@ def refresh() -> None:
     """Recompute the cells (concurrently: tiles are served meanwhile) and bump the version."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY mapping_tile_cell")
-        cursor.execute(
-            "UPDATE mapping_tile_state SET version = version + 1, refreshed_at = now()"
-        )
+        cursor.execute("UPDATE mapping_tile_state SET version = version + 1, refreshed_at = now()")

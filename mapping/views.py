@@ -5,7 +5,12 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer
@@ -125,5 +130,7 @@ class TileVersionView(APIView):
 
     def get(self, request):
         if request.query_params:
-            raise ValidationError({name: [_("Unknown parameter.")] for name in request.query_params})
+            raise ValidationError(
+                {name: [_("Unknown parameter.")] for name in request.query_params}
+            )
         return Response({"version": tiles.version()}, headers={"Cache-Control": "no-cache"})

@@ -6,7 +6,6 @@ transaction."""
 from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..choices import ContactKind, ListingStatus, Visibility
 from ..models import Contact, Listing, ListingSource, OpeningPeriod
@@ -28,6 +27,24 @@ JOIN directory_region r
  AND (l.location_precision <> 'hidden' OR r.level IN ('country', 'admin1'))
 WHERE l.id = ANY(%s) AND l.location IS NOT NULL
 """
+
+
+def _record_history(ids: list[int], *, kind: str, reason: str) -> None:
+    """One history record per listing, copied from its row by PostgreSQL (what
+    simple-history's bulk helpers do, without a model instance per row)."""
+    model = Listing.history.model
+    columns = ", ".join(
+        f'"{field.column}"'
+        for field in model._meta.concrete_fields
+        if not field.name.startswith("history_")
+    )
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({columns}, history_date, "  # noqa: S608 (names from the model)
+        "history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, now(), %s, %s, NULL FROM directory_listing WHERE id = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reason, kind, ids])
 
 
 def _slugs(rows: list[Row]) -> list[str]:
@@ -108,10 +125,9 @@ def create_listings(rows: list[Row], *, source: str, status: str, reason: str) -
         listing = Listing(slug=slug, status=status)
         _apply(listing, row)
         listings.append(listing)
-    listings = bulk_create_with_history(
-        listings, Listing, batch_size=BATCH, default_change_reason=reason
-    )
+    listings = Listing.objects.bulk_create(listings, batch_size=BATCH)
     ids = [listing.pk for listing in listings]
+    _record_history(ids, kind="+", reason=reason)
     for row, pk in zip(rows, ids, strict=True):
         row.listing_id = pk
     _children(rows, ids)
@@ -145,9 +161,8 @@ def update_listings(rows: list[Row], *, source: str, publish: bool, reason: str)
         listings.append(listing)
     if publish:
         fields.add("status")
-    bulk_update_with_history(
-        listings, Listing, sorted(fields), batch_size=BATCH, default_change_reason=reason
-    )
+    Listing.objects.bulk_update(listings, sorted(fields), batch_size=BATCH)
+    _record_history(ids, kind="~", reason=reason)
     Listing.categories.through.objects.filter(listing_id__in=ids).delete()
     Contact.objects.filter(listing_id__in=ids).delete()
     OpeningPeriod.objects.filter(listing_id__in=ids).delete()

@@ -323,9 +323,10 @@
         west = -180;
         east = 180;
       } else {
-        west = L.Util.wrapNum(west, [-180, 180], true);
-        east = west + (bounds.getEast() - bounds.getWest());
-        if (east > 180) east = 180; // the part east of the antimeridian is left out
+        // The view as seen around its centre's longitude within -180..180, cut there.
+        var shift = L.Util.wrapNum(bounds.getCenter().lng, [-180, 180], true) - bounds.getCenter().lng;
+        west = Math.max(-180, west + shift);
+        east = Math.min(180, east + shift);
         if (west >= east) {
           west = -180;
           east = 180;

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -84,6 +85,12 @@ def _empty_model_tables() -> None:
     content types and permissions. Foreign keys are deferrable, so one transaction of DELETEs
     in any order works; the append-only audit log refuses DELETE and is truncated.
     """
+    test_name = connection.creation._get_test_db_name()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        (current,) = cursor.fetchone()
+    if current != test_name:  # never empty anything but the test database
+        raise RuntimeError(f"refusing to empty {current!r}: not the test database {test_name!r}")
     keep = {"django_migrations", "django_content_type", "auth_permission"}
     tables = sorted(set(connection.introspection.django_table_names(only_existing=True)) - keep)
     quote = connection.ops.quote_name
@@ -109,8 +116,24 @@ def _empty_model_tables() -> None:
 APPEND_ONLY_TABLES = {"directory_auditevent"}
 
 
+@pytest.fixture(scope="session")
+def browser_test_db(django_db_setup, django_db_blocker, django_db_keepdb, django_db_createdb):
+    """The test database, also when no test of the session asks pytest-django for one (it
+    sets up only the databases of tests marked ``django_db`` or using its db fixtures)."""
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        yield  # pytest-django has set it up
+        return
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=keepdb)
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+
 @pytest.fixture
-def committed_db(django_db_setup, django_db_blocker):
+def committed_db(browser_test_db, django_db_blocker):
     """Database access in autocommit: what the test writes is committed, so the live server's
     thread sees it; every table the test wrote to is emptied afterwards (and before, in case
     an interrupted run left rows behind)."""
@@ -123,7 +146,7 @@ def committed_db(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def server():
+def server(browser_test_db):
     """pytest-django's live server, in a thread of this process, bound to 127.0.0.1 (the only
     host the pages may reach). It serves static files through staticfiles' finders, Leaflet
     from node_modules included. (Not named ``live_server``: that name would make every test

@@ -271,7 +271,9 @@ def test_a_changed_row_updates_its_listing(tmp_path):
     changed = "a,Comedor Uno,mutual_aid,44.95,-93.09,,Saint Paul,MN,,US,,,,Sopa y pan.,,es,,,"
     report = run(tejido_csv(tmp_path, changed), "--commit", report=tmp_path / "r.csv")
     assert [row["outcome"] for row in report] == ["updated"]
-    assert Listing.objects.get().summary_es == "Sopa y pan."
+    listing = Listing.objects.get()
+    assert listing.summary_es == "Sopa y pan."
+    assert [h.history_type for h in listing.history.order_by("history_id")] == ["+", "~"]
 
 
 def test_a_row_without_coordinates_is_placed_by_its_zip_code(tmp_path):

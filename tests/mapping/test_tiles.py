@@ -156,7 +156,9 @@ def test_area_listing_never_reveals_its_true_point_at_any_zoom(client, mapped):
         pixel = 360 / 2**z / 4096
         assert abs(lng - published.x) <= pixel and abs(lat - published.y) <= pixel, z
         if z >= 12:  # a pixel is small enough to tell the true point from the cell centre
-            assert abs(lng - BOGOTA_TRUE[0]) > 100 * pixel or abs(lat - BOGOTA_TRUE[1]) > 100 * pixel
+            assert (
+                abs(lng - BOGOTA_TRUE[0]) > 100 * pixel or abs(lat - BOGOTA_TRUE[1]) > 100 * pixel
+            )
 
 
 def test_a_listing_hidden_in_an_emergency_leaves_its_tiles_and_counts_at_once(
@@ -171,7 +173,9 @@ def test_a_listing_hidden_in_an_emergency_leaves_its_tiles_and_counts_at_once(
     assert client.get("/api/v1/tiles/version").json()["version"] != before
 
 
-def test_a_moved_listing_changes_the_aggregate_on_commit(client, mapped, django_capture_on_commit_callbacks):
+def test_a_moved_listing_changes_the_aggregate_on_commit(
+    client, mapped, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.listing_archive(listing=mapped["bogota"], by=UserFactory())
     assert counts(client, 0, 0, 0)["mutual_aid"] == 0
@@ -188,7 +192,9 @@ def dense():
     Listing.objects.bulk_create(
         ListingFactory.build(
             slug=f"dense-{n}",
-            location=Point(DENSE[0] + rng.uniform(-4e-3, 4e-3), DENSE[1] + rng.uniform(-4e-3, 4e-3)),
+            location=Point(
+                DENSE[0] + rng.uniform(-4e-3, 4e-3), DENSE[1] + rng.uniform(-4e-3, 4e-3)
+            ),
             kind=rng.choice(["cooperative", "mutual_aid", "community_project"]),
         )
         for n in range(2100)

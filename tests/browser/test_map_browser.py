@@ -1,0 +1,144 @@
+"""The full map, its embed and the regional maps in a real browser, at 390 px and 1280 px:
+vector tiles drawn on canvas, popups built as text from the public detail (a hostile name
+raises no dialog), nothing fetched from another host but the basemap's tiles (aborted)."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from directory import services, stats
+from directory.choices import ListingKind, LocationPrecision, RegionLevel
+from mapping import tiles
+from tests.factories import ListingFactory, NeedFactory, PlaceFactory, RegionFactory, box
+
+SHOTS = Path("/tmp/shots")
+HOSTILE = "<img src=x onerror=alert(1)> ${alert(1)} `"
+WHERE = (-99.13321, 19.43261)
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
+
+
+def painted_pixels(page) -> int:
+    """Pixels drawn on the vector tiles' canvases."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('#fullmap canvas')).reduce((n, c) => {
+            if (!c.width || !c.height) return n;
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < data.length; i += 4) if (data[i]) n++;
+            return n;
+        }, 0)"""
+    )
+
+
+@pytest.fixture
+def directory_data(committed_db):
+    mexico = RegionFactory(
+        slug="mx",
+        name_en="Mexico",
+        name_es="México",
+        level=RegionLevel.COUNTRY,
+        geom=box(-118, 14, -86, 33),
+    )
+    RegionFactory(
+        slug="mx-cdmx", name_en="Ciudad de México", parent=mexico, geom=box(-100, 19, -98.5, 20)
+    )
+    RegionFactory(slug="mx-pue", name_en="Puebla", parent=mexico, geom=box(-98.5, 18, -97, 20))
+    hostile = ListingFactory(
+        name=HOSTILE,
+        slug="hostile",
+        kind=ListingKind.COOPERATIVE,
+        summary_es="`${alert(2)}` </script><script>alert(3)</script>",
+        location=Point(*WHERE, srid=4326),
+        location_precision=LocationPrecision.EXACT,
+    )
+    NeedFactory(listing=hostile)
+    for n, (lng, lat, kind) in enumerate(
+        [
+            (-99.15, 19.42, "mutual_aid"),
+            (-98.2, 19.04, "community_project"),
+            (-99.1, 19.5, "mutual_aid"),
+        ]
+    ):
+        ListingFactory(name=f"Lugar {n}", kind=kind, location=Point(lng, lat, srid=4326))
+    from directory.models import Listing
+
+    for listing in Listing.objects.all():
+        services.listing_refresh_derived(listing)
+    PlaceFactory(
+        name="Tehuacán",
+        admin1_name="Puebla",
+        country="MX",
+        point=Point(-97.39, 18.46, srid=4326),
+        population=300_000,
+    )
+    stats.refresh()
+    tiles.refresh()
+    return hostile
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"], indirect=True)
+def test_full_map_draws_tiles_and_shows_a_hostile_name_as_text(site, device, directory_data):
+    page = site.page
+    with page.expect_response(lambda r: ".pbf" in r.url and r.status == 200):
+        site.visit("/map/")
+    page.wait_for_function("() => document.getElementById('fullmap').tejidoMap")
+    page.wait_for_timeout(600)
+    assert painted_pixels(page) > 0, "the cells of the low zoom are drawn"
+    # The list of what is in view, from the API, with the name as text.
+    page.wait_for_function(
+        "() => document.querySelector('[data-in-view] a') && "
+        "document.querySelector('#in-view-title').textContent.includes('part of the map')"
+    )
+    assert HOSTILE in page.locator("[data-in-view]").inner_text()
+    shot(page, f"fullmap-{device}")
+
+    # Close in: the listing's own point, then a click on it opens its popup.
+    with page.expect_response(lambda r: "/16/" in r.url and ".pbf" in r.url):
+        page.evaluate(
+            f"() => document.getElementById('fullmap').tejidoMap.setView([{WHERE[1]}, {WHERE[0]}], 16, {{animate: false}})"
+        )
+    page.wait_for_timeout(600)
+    point = page.evaluate(
+        f"() => {{ const m = document.getElementById('fullmap').tejidoMap;"
+        f" const p = m.latLngToContainerPoint([{WHERE[1]}, {WHERE[0]}]);"
+        f" const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}"
+    )
+    page.mouse.click(point[0], point[1])
+    name = page.locator(".leaflet-popup .map-popup__name")
+    name.wait_for()
+    assert name.inner_text() == HOSTILE
+    assert name.get_attribute("href") == "/en/listings/hostile/"
+    assert page.locator(".leaflet-popup img").count() == 0
+    assert page.locator(".leaflet-popup script").count() == 0
+    assert "${alert(2)}" in page.locator(".leaflet-popup .map-popup__summary").inner_text()
+    shot(page, f"fullmap-popup-{device}")
+    assert site.guard.dialogs == []
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"], indirect=True)
+def test_embed_takes_the_filters_and_has_no_chrome(site, device, directory_data):
+    page = site.page
+    with page.expect_response(lambda r: ".pbf" in r.url and "kind=cooperative" in r.url):
+        site.visit("/embed/map/?kind=cooperative")
+    assert page.locator(".site-header").count() == 0
+    page.wait_for_timeout(800)
+    assert painted_pixels(page) > 0
+    assert page.locator("input[data-kind]").count() == 1
+    shot(page, f"fullmap-embed-{device}")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"], indirect=True)
+def test_regional_maps_draw_areas_and_gaps(site, device, directory_data):
+    page = site.visit("/regions/")
+    assert page.get_by_role("link", name="Mexico", exact=True).is_visible()
+    shot(page, f"fullmap-regions-{device}")
+    page = site.visit("/regions/mx/?gap_kind=mutual_aid&min_population=15000&distance_km=25")
+    page.wait_for_function("() => document.getElementById('regionmap').tejidoMap")
+    assert page.locator("#regionmap .leaflet-overlay-pane path").count() >= 3
+    assert page.locator("#regionmap .gap-marker").count() == 1
+    assert page.get_by_role("row", name="Tehuacán").is_visible()
+    shot(page, f"fullmap-region-{device}")
