@@ -235,7 +235,6 @@ class ServiceView(APIView):
 
 @extend_schema(
     summary="HSDS 3.0 services of the listings matching the filters",
-    operation_id="hsds_services_list",
     description="`kind=mutual_aid` gives the mutual-aid services.",
     parameters=[*filter_parameters(ListingFilterSet), only_format("json"), *page_parameters()],
     responses={

@@ -132,7 +132,6 @@ class ProfileView(APIView):
 
 @extend_schema(
     summary="Profile URLs of the public listings, for a Murmurations index",
-    operation_id="murmurations_profiles_list",
     parameters=[*page_parameters(), only_format("json")],
     responses={
         200: page_of("MurmurationsProfile", ProfileLinkSerializer),

@@ -82,7 +82,7 @@ def main() -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = common.default_database_url()
     common.setup_django()
-    from bench.generate import ensure_database, load_reference
+    from bench.generate import delete_listings, ensure_database, load_reference
 
     clock = common.Clock()
     ensure_database()
@@ -90,7 +90,7 @@ def main() -> None:
 
     from directory.importing.presets import tejido_csv
     from directory.importing.run import run_import
-    from directory.models import Listing
+    from directory.models import Listing, ListingSource
 
     source = f"bench-{int(time.time())}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,8 +109,13 @@ def main() -> None:
             )
             for reason, count in reasons.most_common(3):
                 common.say(f"      rejected {count}: {reason}")
-    deleted, _ = Listing.objects.filter(sources__source=source).delete()
-    common.say(f"{clock()}  bench listings removed ({deleted:,} rows)")
+    # Removed by SQL (bench/generate.py's helper): the ORM would write a history record each.
+    ids = list(ListingSource.objects.filter(source=source).values_list("listing_id", flat=True))
+    conn = common.connect()
+    conn.execute("DELETE FROM directory_listingsource WHERE source = %s", [source])
+    conn.execute(f"DELETE FROM {Listing.history.model._meta.db_table} WHERE id = ANY(%s)", [ids])
+    delete_listings(conn, "id = ANY(%s)", [ids])
+    common.say(f"{clock()}  {len(ids):,} bench listings removed")
 
 
 if __name__ == "__main__":

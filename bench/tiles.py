@@ -147,9 +147,10 @@ def main() -> None:
         )
         for z in ZOOMS:
             tile = densest_tile(cursor, z)
-            text, checks = row(f"densest z{z} {tile[1]}/{tile[2]}", measure(
-                client, cursor, tile, {}, args.requests
-            ))
+            text, checks = row(
+                f"densest z{z} {tile[1]}/{tile[2]}",
+                measure(client, cursor, tile, {}, args.requests),
+            )
             verdicts += checks
             say(text)
         category = Category.objects.filter(depth=1).order_by("path").first()

@@ -25,11 +25,20 @@ DUPLICATE_RADIUS_M = 1000
 #: Trigram similarity of names (pg_trgm's measure) from which two listings look the same.
 DUPLICATE_SIMILARITY = 0.6
 
+#: Region boundaries cut into pieces of at most 255 vertices, with their own index: a point
+#: is tested against a small piece instead of a whole country (the usual PostGIS recipe for
+#: many point-in-polygon tests). Made once per import, dropped at its end.
+PIECES_SQL = """
+CREATE TEMPORARY TABLE IF NOT EXISTS import_region_piece AS
+SELECT r.id, r.level, r.country, ST_Subdivide(r.geom, 255) AS geom FROM directory_region r;
+CREATE INDEX IF NOT EXISTS import_region_piece_geom ON import_region_piece USING gist (geom);
+ANALYZE import_region_piece;
+"""
 CONTAINING_SQL = """
 SELECT t.i,
-  ARRAY(SELECT r.country FROM directory_region r
+  ARRAY(SELECT DISTINCT r.country FROM import_region_piece r
         WHERE r.level = 'country' AND ST_Intersects(r.geom, pt.p)),
-  ARRAY(SELECT r.id FROM directory_region r
+  ARRAY(SELECT DISTINCT r.id FROM import_region_piece r
         WHERE r.level = 'admin1' AND ST_Intersects(r.geom, pt.p))
 FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, x, y),
   LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p) AS pt
@@ -93,6 +102,11 @@ def _point_arrays(rows: list[tuple[int, Row]]):
     return [i for i, _ in rows], [row.point.x for _, row in rows], [row.point.y for _, row in rows]
 
 
+def drop_pieces() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS import_region_piece")
+
+
 def check_regions(rows: list[Row]) -> None:
     """Reject a point outside the country or state its row declares (naming a swap of lat
     and lng when the swapped point falls inside); fill a missing country from the point."""
@@ -100,6 +114,7 @@ def check_regions(rows: list[Row]) -> None:
     located = [(i, row) for i, row in enumerate(rows) if row.ok and row.point is not None]
     outside: list[tuple[int, int, str, int]] = []  # (row, region id, what it is, tolerance)
     with connection.cursor() as cursor:
+        cursor.execute(PIECES_SQL)
         for batch in batched(located, BATCH):
             cursor.execute(CONTAINING_SQL, _point_arrays(batch))
             for i, countries, states in cursor.fetchall():

@@ -101,15 +101,18 @@ def run_import(
     _match_sources(rows, source)
     todo = [row for row in rows if row.ok and row.outcome != "unchanged"]
     place_rows(todo, mapping)
-    checks.check_regions(todo)
-    checks.flag_duplicates(todo)
-    for row in rows:
-        if not row.ok:
-            row.outcome = "rejected"
-    result = ImportResult(rows=rows, notes=read.notes)
-    if commit:
-        _write(rows, source=source, publish=publish, progress=progress)
-        result.committed = True
+    try:
+        checks.check_regions(todo)
+        checks.flag_duplicates(todo)
+        for row in rows:
+            if not row.ok:
+                row.outcome = "rejected"
+        result = ImportResult(rows=rows, notes=read.notes)
+        if commit:
+            _write(rows, source=source, publish=publish, progress=progress)
+            result.committed = True
+    finally:
+        checks.drop_pieces()
     return result
 
 

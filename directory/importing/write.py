@@ -16,12 +16,13 @@ BATCH = 2000
 SLUG_LENGTH = 80
 
 # Region membership as directory.services.regions_for: from the public point; a hidden
-# listing only by country and state, from its true point.
+# listing only by country and state, from its true point. The pieces of the region
+# boundaries are made by checks.check_regions.
 REGIONS_SQL = """
 INSERT INTO directory_listing_regions (listing_id, region_id)
-SELECT l.id, r.id
+SELECT DISTINCT l.id, r.id
 FROM directory_listing l
-JOIN directory_region r
+JOIN import_region_piece r
   ON ST_Intersects(r.geom, CASE WHEN l.location_precision = 'hidden' THEN l.location
                                 ELSE l.public_point END)
  AND (l.location_precision <> 'hidden' OR r.level IN ('country', 'admin1'))

@@ -99,13 +99,16 @@ def test_full_map_draws_tiles_and_shows_a_hostile_name_as_text(site, device, dir
     # Close in: the listing's own point, then a click on it opens its popup.
     with page.expect_response(lambda r: "/16/" in r.url and ".pbf" in r.url):
         page.evaluate(
-            f"() => document.getElementById('fullmap').tejidoMap.setView([{WHERE[1]}, {WHERE[0]}], 16, {{animate: false}})"
+            "() => document.getElementById('fullmap').tejidoMap"
+            f".setView([{WHERE[1]}, {WHERE[0]}], 16, {{animate: false}})"
         )
     page.wait_for_timeout(600)
+    page.evaluate("() => document.getElementById('fullmap').scrollIntoView({block: 'center'})")
     point = page.evaluate(
         f"() => {{ const m = document.getElementById('fullmap').tejidoMap;"
         f" const p = m.latLngToContainerPoint([{WHERE[1]}, {WHERE[0]}]);"
-        f" const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}"
+        " const r = m.getContainer().getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }"
     )
     page.mouse.click(point[0], point[1])
     name = page.locator(".leaflet-popup .map-popup__name")

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from directory.choices import ListingStatus, LocationPrecision, RegionLevel
 from directory.demo import REGION_SOURCES, load_categories
 from directory.importers import load_regions
-from directory.models import Listing, ListingSource, Region
+from directory.models import Category, Listing, ListingSource, Region
 from tests.factories import ListingFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +45,11 @@ def boundaries(django_db_setup, django_db_blocker):
             if not Region.objects.filter(level=source.level, country=source.country).exists():
                 load_regions(source)
         yield
+        # Committed outside the tests' transactions: leave the database as it was found.
+        Listing.objects.all().delete()
         Region.objects.filter(level=RegionLevel.ADMIN1).delete()
         Region.objects.all().delete()
+        Category.objects.all().delete()
 
 
 def run(path, *args, report=None):
