@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -113,7 +114,8 @@ class TileView(APIView):
         headers = {"Cache-Control": IMMUTABLE if current else SHORT, "ETag": etag}
         if matches(request.headers.get("If-None-Match", ""), etag):
             return Response(status=304, headers=headers)
-        return Response(body, headers=headers, content_type=tiles.MEDIA_TYPE)
+        # A plain response: DRF drops the Content-Type of an empty body (an empty tile).
+        return HttpResponse(body, headers=headers, content_type=tiles.MEDIA_TYPE)
 
 
 @extend_schema(
