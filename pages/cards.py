@@ -13,8 +13,9 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from directory import hours
+from directory.admin1 import address_admin1
 from directory.choices import AccessFact, Freshness, ListingKind, LocationPrecision
-from directory.content import localized
+from directory.content import localized, reader_language
 from directory.freshness import freshness
 from directory.models import Category, OpeningPeriod
 from directory.privacy import public_distance_km
@@ -125,7 +126,14 @@ def public_place(row) -> str:
     """Locality, state and country as the location precision allows (never the street)."""
     precision = row[C["location_precision"]]
     parts = ["locality", "admin1"] if precision != LocationPrecision.HIDDEN else ["admin1"]
-    values = [row[C[name]] for name in parts if row[C[name]]]
+    country = str(row[C["country"]] or "")
+    values = [
+        address_admin1(country, row[C[name]], reader_language())
+        if name == "admin1"
+        else row[C[name]]
+        for name in parts
+        if row[C[name]]
+    ]
     if row[C["country"]]:
         values.append(countries.name(str(row[C["country"]])) or str(row[C["country"]]))
     return ", ".join(values)

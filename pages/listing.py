@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory import hours, selectors, services
+from directory.admin1 import address_admin1
 from directory.choices import ContactKind, ListingStatus, LocationPrecision
 from directory.content import localized, reader_language
 from directory.models import Category, Listing, Need, Report
@@ -159,11 +160,16 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
     periods = [hours.Period(p.weekday, p.opens, p.closes) for p in listing.opening_periods.all()]
     state = hours.status(periods, listing.timezone, now)
     precision = listing.location_precision
-    address = [
-        str(getattr(listing, name).name if name == "country" else getattr(listing, name))
-        for name in PUBLIC_ADDRESS_FIELDS[precision]
-        if getattr(listing, name)
-    ]
+
+    def shown(name: str) -> str:
+        value = getattr(listing, name)
+        if name == "country":
+            return str(value.name)
+        if name == "admin1":
+            return address_admin1(str(listing.country), value, reader_language())
+        return str(value)
+
+    address = [shown(name) for name in PUBLIC_ADDRESS_FIELDS[precision] if getattr(listing, name)]
     public = listing.public_point  # never `listing.location`: the true point stays here
     lat, lng = (public.y, public.x) if public is not None else (None, None)
     page_map = place_map(lat, lng, precision=precision) if place_map and public else None
