@@ -233,7 +233,10 @@ def test_board_links_its_feed_with_the_same_filters(client):
     NeedFactory()
     body = _body(client.get("/es/needs/", {"kind": "food", "urgency": "urgent"}))
     feed = "/es/needs/feed/?kind=food&amp;urgency=urgent"
-    link = '<link rel="alternate" type="application/atom+xml" title="Open needs (Atom feed)"'
+    link = (
+        '<link rel="alternate" type="application/atom+xml" '
+        'title="Necesidades abiertas (canal Atom)"'
+    )
     assert f'{link} href="{feed}">' in body
     assert f'<a href="{feed}">' in body
 
