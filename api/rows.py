@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from directory.admin1 import address_admin1
-from directory.choices import LocationPrecision
 from directory.freshness import freshness
-from directory.privacy import PUBLIC_ADDRESS_FIELDS
+from directory.privacy import PUBLIC_ADDRESS_FIELDS, public_distance_km
 from directory.selectors import NEED_ROW_COLUMNS, ROW_COLUMNS
 
 LANGUAGES = ("es", "pt", "fr", "en")
@@ -27,12 +26,6 @@ _ADDRESS_KEYS = {
 def texts(row, first: int) -> dict[str, str]:
     """{language: text} of four consecutive per-language columns, empty ones left out."""
     return {code: row[first + i] for i, code in enumerate(LANGUAGES) if row[first + i]}
-
-
-def distance_km(metres: float, precision: str) -> float:
-    """Distance to a public point: whole km unless the listing is exact (DESIGN.md §6)."""
-    km = metres / 1000
-    return round(km, 2) if precision == LocationPrecision.EXACT else float(round(km))
 
 
 def public_address(
@@ -111,7 +104,7 @@ class ListingRows(Rows):
             "created_at": row[c["created_at"]],
         }
         if self.with_distance:
-            properties["distance_km"] = distance_km(row[-1], precision)
+            properties["distance_km"] = public_distance_km(row[-1], precision)
         coordinates = [lng, lat] if lng is not None else None
         return properties, coordinates
 
@@ -164,7 +157,7 @@ class NeedRows(Rows):
             },
         }
         if self.with_distance:
-            properties["distance_km"] = distance_km(row[-1], precision)
+            properties["distance_km"] = public_distance_km(row[-1], precision)
         return properties, ([lng, lat] if lng is not None else None)
 
 

@@ -164,7 +164,9 @@ class SpatialFilterSet(FilterSet):
     region = django_filters.CharFilter(max_length=120, label=_("Region slug (e.g. mx-oaxaca)"))
 
 
-class ListingFilterSet(SpatialFilterSet):
+class MapFilterSet(FilterSet):
+    """The listing filters that matter on a map: shared by the lists and the vector tiles."""
+
     kind = CSVMultipleChoiceFilter(
         choices=ListingKind.choices, label=_("Kind of listing (repeat or comma-separate)")
     )
@@ -177,6 +179,9 @@ class ListingFilterSet(SpatialFilterSet):
     access = CSVMultipleChoiceFilter(
         choices=AccessFact.choices, label=_("Access facts that must all hold (repeatable)")
     )
+
+
+class ListingFilterSet(MapFilterSet, SpatialFilterSet):
     country = CountryFilter(label=_("Country (ISO 3166-1 alpha-2, upper case)"))
     open_now = StrictBooleanFilter(label=_("Open now, in the listing's time zone"))
     open_at = WeekTimeFilter(
@@ -281,21 +286,8 @@ def need_query(data: dict, *, listing=None) -> NeedQuery:
     )
 
 
-class TileFilterSet(FilterSet):
-    """The listing filters that matter on a map, for its vector tiles (`mapping.tiles`)."""
-
-    kind = CSVMultipleChoiceFilter(
-        choices=ListingKind.choices, label=_("Kind of listing (repeat or comma-separate)")
-    )
-    category = django_filters.CharFilter(
-        max_length=80, label=_("Category slug; includes its sub-categories")
-    )
-    need = django_filters.ChoiceFilter(
-        choices=NeedKind.choices, label=_("Has an open need of this kind")
-    )
-    access = CSVMultipleChoiceFilter(
-        choices=AccessFact.choices, label=_("Access facts that must all hold (repeatable)")
-    )
+class TileFilterSet(MapFilterSet):
+    """The map filters, for the vector tiles (`mapping.tiles`)."""
 
     class Meta:
         model = Listing
