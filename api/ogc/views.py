@@ -6,7 +6,7 @@ while the database is down); each answer is written here in its own format. Erro
 always JSON: `{"errors": {"<parameter>": ["<message>"]}}`."""
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import permissions
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from ..parameters import field_schema
 from ..renderers import JSONRenderer
+from . import openapi
 from .formats import HTML, wanted_format
 from .layers import LAYERS, Layer
 from .parameters import CRS84, MAX_OFFSET, check_crs, interval, now_text, window
@@ -30,6 +31,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 
 
@@ -138,13 +140,13 @@ class LandingView(OGCView):
             "links": [
                 *self_links(request),
                 link(
-                    request.build_absolute_uri(reverse("api:schema")),
+                    self.url(request, "openapi"),
                     "service-desc",
                     OPENAPI_TYPE,
                     _("The API's OpenAPI 3 document"),
                 ),
                 link(
-                    request.build_absolute_uri(reverse("api:docs")),
+                    self.url(request, "docs"),
                     "service-doc",
                     HTML_TYPE,
                     _("The API's documentation"),
@@ -159,6 +161,21 @@ class LandingView(OGCView):
             ],
         }
         return self.answer(request, document)
+
+
+class OpenAPIView(OGCView):
+    """The service's OpenAPI document (`service-desc`); a browser asking for HTML is sent
+    to its interactive documentation (`service-doc`)."""
+
+    def get(self, request):
+        self.check_parameters(request)
+        if wanted_format(request) == HTML:
+            return redirect("ogc:docs")
+        server = self.url(request, "landing").rstrip("/")
+        body = JSONRenderer().render(openapi.document(server))
+        response = HttpResponse(body, content_type=OPENAPI_TYPE)
+        response["Vary"] = "Accept"
+        return response
 
 
 class ConformanceView(OGCView):

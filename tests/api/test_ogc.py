@@ -21,6 +21,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 GDAL_ACCEPT = "application/geo+json, application/json"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -113,7 +114,7 @@ def test_landing_page_links_to_the_api_description_conformance_and_data(client):
     links = rels(response.json())
     assert links["self"][0]["href"] == "http://testserver/ogc/?f=json"
     assert links["alternate"][0]["type"] == "text/html"
-    assert links["service-desc"][0]["href"] == "http://testserver/api/v1/schema/"
+    assert links["service-desc"][0]["href"] == "http://testserver/ogc/api"
     assert links["service-desc"][0]["type"].startswith("application/vnd.oai.openapi+json")
     assert links["conformance"][0]["href"] == "http://testserver/ogc/conformance"
     assert links["data"][0]["href"] == "http://testserver/ogc/collections"
