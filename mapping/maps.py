@@ -2,9 +2,13 @@
 
 Every asset comes from Tejido's own static files: folium's class-wide CDN lists are replaced
 on each map instance (never on the class, which other code shares). No user text passes
-through folium: its Popup runs ``${...}`` and its Tooltip does not escape. Each map carries
-its points' names and links as a JSON data block (escaped like ``json_script``) and
-``static/js/maps.js`` builds the popups in the browser with ``textContent``.
+through folium: its Popup runs ``${...}`` and its Tooltip does not escape.
+
+The results map is one folium map per height, built once per process and reused
+(docs/decisions/0012): its script draws the points of the JSON data block next to it (escaped
+like ``json_script``) with ``TejidoMaps.draw`` (``static/js/maps.js``), which places one circle
+per point coloured by kind, fits the map to them and builds the popups with ``textContent``.
+A page pays for the data block, not for folium. The place map is built per listing.
 
 A builder returns a :class:`RenderedMap` (or ``None`` when there is nothing to show); the
 template ``mapping/_map.html`` renders it::
@@ -22,17 +26,20 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import folium
-from branca.element import CssLink, JavascriptLink
+from branca.element import CssLink, JavascriptLink, MacroElement
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from jinja2 import Template
 
 from directory.choices import ListingKind, LocationPrecision, NeedKind
 from directory.privacy import CELLS_PER_DEGREE, cell_size_degrees
@@ -56,6 +63,9 @@ LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 MAPS_JS = "js/maps.js"
 MAPS_CSS = "css/maps.css"
 
+#: The name of each listing kind, then of each need kind (lazy: translated when shown).
+_KIND_LABELS = {**dict(NeedKind.choices), **dict(ListingKind.choices)}
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20]")
 _HEIGHT = re.compile(r"^\d{1,4}(\.\d{1,3})?(px|rem|em|vh)$")
 # The same escapes as django.utils.html.json_script: the text can sit inside <script>.
 _JS_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -97,49 +107,36 @@ def results_map(points: Iterable[Mapping], *, height: str = "320px") -> Rendered
     the name without a link), ``kind`` (a listing kind, or any other value for the neutral
     colour) and optionally ``label`` (a line under the name, e.g. "Cooperative · 2 km";
     defaults to the kind's name). Points with no coordinates (hidden listings) are left out.
-    One CircleMarker per point, coloured by kind; the map fits the bounds of its points.
-    Returns None when no point has coordinates. ``height``: a CSS length (px, rem, em, vh).
+    The points go to the map's JSON data block, in order; the browser draws one circle per
+    point, coloured by kind, and fits the map to them. Returns None when no point has
+    coordinates. ``height``: a CSS length (px, rem, em, vh).
     """
-    placed = []
+    data, kinds, labels = [], [], {}
     for point in points:
         lat, lng = point.get("lat"), point.get("lng")
         if lat is None or lng is None:
             continue
-        placed.append((_coordinate(lat, 90), _coordinate(lng, 180), point))
-    if not placed:
-        return None
-
-    lats = [lat for lat, _lng, _p in placed]
-    lngs = [lng for _lat, lng, _p in placed]
-    m = _new_map(((min(lats) + max(lats)) / 2, (min(lngs) + max(lngs)) / 2), zoom=12)
-    markers, data, kinds = [], [], []
-    for lat, lng, point in placed:
         kind = str(point.get("kind") or "")
-        colour = _colour(kind)
-        marker = folium.CircleMarker(
-            location=(lat, lng),
-            radius=10,
-            weight=3,
-            color="#ffffff",
-            opacity=1,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-        )
-        marker.add_to(m)
-        markers.append(marker)
         label = point.get("label")
+        if not label and kind not in labels:
+            labels[kind] = _kind_label(kind)
         data.append(
             {
+                "lat": _coordinate(lat, 90),
+                "lng": _coordinate(lng, 180),
+                "colour": _colour(kind),
                 "name": str(point.get("name") or ""),
                 "url": _same_site_path(point.get("url")),
-                "label": str(label) if label else _kind_label(kind),
+                "label": str(label) if label else labels[kind],
             }
         )
         if kind not in kinds:
             kinds.append(kind)
-    m.fit_bounds([[min(lats), min(lngs)], [max(lats), max(lngs)]], padding=(32, 32), max_zoom=15)
+    if not data:
+        return None
 
+    shell = _results_shell(height, settings.TILE_URL, settings.TILE_ATTRIBUTION, static(MAPS_JS))
+    name = f"map_{uuid.uuid4().hex}"  # each map of a page its own element id
     key = format_html(
         '<ul class="map-key">{}</ul>',
         format_html_join(
@@ -150,15 +147,59 @@ def results_map(points: Iterable[Mapping], *, height: str = "320px") -> Rendered
             ((_colour(kind), _kind_label(kind)) for kind in kinds),
         ),
     )
-    return _render(
-        m,
-        height=height,
-        label=_("Map of these results"),
-        modifier="results",
-        markers=markers,
-        data=data,
-        extra_html=key,
+    html = format_html(
+        '<div class="tejido-map tejido-map--results" role="region" aria-label="{}">{}{}{}</div>',
+        _("Map of these results"),
+        mark_safe(shell.html.replace(shell.name, name)),  # an element id, no user text
+        json_script(data, f"{name}-points"),
+        key,
     )
+    script = mark_safe(shell.script.replace(shell.name, name))
+    return RenderedMap(html=html, script=script, assets=shell.assets, name=name)
+
+
+#: How a result is drawn (Leaflet circleMarker options; the fill colour is the point's kind)
+#: and how the map fits them (fitBounds options).
+MARKER_STYLE = {"radius": 10, "weight": 3, "color": "#ffffff", "opacity": 1, "fillOpacity": 0.9}
+FIT = {"padding": [32, 32], "maxZoom": 15}
+
+
+class _DrawPoints(MacroElement):
+    """Draws the points of the map's data block (``TejidoMaps.draw``): placed before the
+    tile layer, so the map has its final view before it asks for any tile."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "TejidoMaps.draw({{ this._parent.get_name() }}, "
+        "{{ (this._parent.get_name() ~ '-points')|tojson }}, "
+        "{{ this.style|tojson }}, {{ this.fit|tojson }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "DrawPoints"
+        self.style, self.fit = MARKER_STYLE, FIT
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A folium map rendered: its element, its script, its assets and its name."""
+
+    html: str
+    script: str
+    assets: MapAssets
+    name: str
+
+
+@lru_cache(maxsize=16)
+def _results_shell(height: str, tile_url: str, attribution: str, maps_js: str) -> _Built:
+    """The results map without its points, for one height (the arguments after it are the
+    settings it is built from, so that a change of them builds it again)."""
+    m = _new_map((15.0, -75.0), zoom=2, tiles=False)  # the view is the points' (maps.js)
+    _DrawPoints().add_to(m)
+    _add_tiles(m)
+    return _build(m, height=height)
 
 
 def place_map(lat: float, lng: float, *, precision: str) -> RenderedMap | None:
@@ -206,7 +247,7 @@ def place_map(lat: float, lng: float, *, precision: str) -> RenderedMap | None:
 # --- building blocks ---------------------------------------------------------------------
 
 
-def _new_map(location: tuple[float, float], *, zoom: int) -> folium.Map:
+def _new_map(location: tuple[float, float], *, zoom: int, tiles: bool = True) -> folium.Map:
     m = folium.Map(
         location=location,
         zoom_start=zoom,
@@ -215,7 +256,8 @@ def _new_map(location: tuple[float, float], *, zoom: int) -> folium.Map:
         height="100%",
         scroll_wheel_zoom=False,  # a small map in a page must not trap the page's scrolling
     )
-    folium.TileLayer(tiles=settings.TILE_URL, attr=settings.TILE_ATTRIBUTION, max_zoom=19).add_to(m)
+    if tiles:
+        _add_tiles(m)
     # folium's lists are shared by the class (and add_js_link changes them there): set ours
     # on this instance only.
     m.default_js = [("leaflet", static(LEAFLET_JS))]
@@ -223,16 +265,26 @@ def _new_map(location: tuple[float, float], *, zoom: int) -> folium.Map:
     return m
 
 
-def _render(
-    m: folium.Map,
-    *,
-    height: str,
-    label: str,
-    modifier: str,
-    markers: list = (),
-    data: list | None = None,
-    extra_html: str = "",
-) -> RenderedMap:
+def _add_tiles(m: folium.Map) -> None:
+    folium.TileLayer(tiles=settings.TILE_URL, attr=settings.TILE_ATTRIBUTION, max_zoom=19).add_to(m)
+
+
+def _render(m: folium.Map, *, height: str, label: str, modifier: str) -> RenderedMap:
+    built = _build(m, height=height)
+    html = format_html(
+        '<div class="tejido-map tejido-map--{}" role="region" aria-label="{}">{}</div>',
+        modifier,
+        label,
+        mark_safe(built.html),  # folium's element: an id, no user text
+    )
+    return RenderedMap(
+        html=html, script=mark_safe(built.script), assets=built.assets, name=built.name
+    )
+
+
+def _build(m: folium.Map, *, height: str) -> _Built:
+    """Renders ``m`` with folium: its element, its script (run once the assets have loaded,
+    wrapped so that its variables stay local) and its local assets."""
     if not _HEIGHT.match(height):
         raise ValueError(f"height must be a CSS length such as '320px', not {height!r}")
     for element in _walk(m):  # plugins carry their own CDN lists: none is kept
@@ -250,28 +302,12 @@ def _render(
     assets = MapAssets(css=(*css, static(MAPS_CSS)), js=(*js, static(MAPS_JS)))
 
     name = m.get_name()
-    data_id = f"{name}-points"
     inner = root.script.render()
-    ready = f"TejidoMaps.prepare({_js(name)}, {_js(height)});"
-    bind = ""
-    if data is not None:
-        layers = ", ".join(marker.get_name() for marker in markers)
-        bind = f"TejidoMaps.bind({name}, {_js(data_id)}, [{layers}]);"
-    script = f"{ready}\n(function () {{\n{inner}\n{bind}\n}})();\n"
+    script = f"TejidoMaps.prepare({_js(name)}, {_js(height)});\n(function () {{\n{inner}\n}})();\n"
     lowered = script.lower()
     if "</script" in lowered or "<!--" in lowered or "javascript:" in lowered:
         raise ImproperlyConfigured("a map's script must not hold markup")  # tiles settings?
-
-    blob = json_script(data, data_id) if data is not None else ""
-    html = format_html(
-        '<div class="tejido-map tejido-map--{}" role="region" aria-label="{}">{}{}{}</div>',
-        modifier,
-        label,
-        mark_safe(root.html.render()),  # folium's element: an id, no user text
-        blob,
-        extra_html,
-    )
-    return RenderedMap(html=html, script=mark_safe(script), assets=assets, name=name)
+    return _Built(html=root.html.render(), script=script, assets=assets, name=name)
 
 
 def _walk(element) -> Iterator:
@@ -290,7 +326,7 @@ def _local(url: str) -> str:
 def _same_site_path(url) -> str | None:
     if not isinstance(url, str) or not url.startswith("/") or url[1:2] in ("/", "\\"):
         return None
-    if any(ord(c) < 33 for c in url):
+    if _CONTROL_OR_SPACE.search(url):
         return None
     return url
 
@@ -307,10 +343,8 @@ def _colour(kind: str) -> str:
 
 
 def _kind_label(kind: str) -> str:
-    for choices in (ListingKind, NeedKind):
-        if kind in choices.values:
-            return str(choices(kind).label)
-    return _("Other")
+    label = _KIND_LABELS.get(kind)
+    return str(label) if label is not None else _("Other")
 
 
 def _js(value) -> str:

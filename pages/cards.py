@@ -1,13 +1,24 @@
 """Result cards: selector rows (`directory.selectors.ROW_COLUMNS` + distance_m) turned
 into what a card shows, with the page's opening periods and category names fetched once
-for the whole page (no query per card)."""
+for the whole page (no query per card).
 
+A card's markup is built here (`Card.html`), not by a template per card: on a page of 20
+results the template engine cost more than everything else the page does in Python. The
+labels a page repeats (kinds, access facts, needs, countries, "Confirmed n days ago") are
+translated once per page.
+"""
+
+import html
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
+from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
@@ -17,7 +28,6 @@ from directory.admin1 import address_admin1
 from directory.choices import AccessFact, Freshness, ListingKind, LocationPrecision
 from directory.content import localized, reader_language
 from directory.freshness import freshness
-from directory.models import Category, OpeningPeriod
 from directory.privacy import public_distance_km
 from directory.selectors import ROW_COLUMNS
 
@@ -64,24 +74,44 @@ class Card:
     lat: float | None
     lng: float | None
     extra: dict = field(default_factory=dict)
+    #: The card's markup (`<li class="card">...</li>`), every text in it escaped.
+    html: SafeString = field(default_factory=SafeString)
 
 
 class CategoryNames:
     """Category labels in the reader's language: one query for the taxonomy (small), used
-    by the cards and by the filter's choices."""
+    by the cards and by the filter's choices. Each category has `slug`, `path`, `depth`
+    and `label`."""
 
     def __init__(self):
-        self.categories = list(
-            Category.objects.order_by("path").only(
-                "slug", "path", "depth", *(f"name_{code}" for code in LANGUAGES)
+        names = tuple(f"name_{code}" for code in LANGUAGES)
+        with connection.cursor() as cursor:
+            cursor.execute(CATEGORIES_SQL)
+            rows = cursor.fetchall()
+        self.categories = []
+        for slug, path, depth, *texts in rows:
+            category = SimpleNamespace(
+                slug=slug, path=path, depth=depth, **dict(zip(names, texts, strict=True))
             )
-        )
-        for category in self.categories:
-            category.label = localized(category, "name")[0] or category.slug
+            category.label = localized(category, "name")[0] or slug
+            self.categories.append(category)
         self.by_slug = {c.slug: c.label for c in self.categories}
 
     def names(self, slugs) -> list[str]:
         return [self.by_slug.get(slug, slug) for slug in slugs]
+
+
+# The two small reads of a page as plain SQL: through the ORM, building the statement cost
+# more than running it (tests/pages/test_search.py checks them against the models).
+CATEGORIES_SQL = (
+    'SELECT "slug", "path", "depth", "name_es", "name_pt", "name_fr", "name_en" '
+    'FROM "directory_category" ORDER BY "path"'
+)
+PERIODS_SQL = (
+    'SELECT p."listing_id", l."timezone", p."weekday", p."opens", p."closes" '
+    'FROM "directory_openingperiod" p JOIN "directory_listing" l ON l."id" = p."listing_id" '
+    'WHERE p."listing_id" = ANY(%s) ORDER BY p."listing_id", p."weekday", p."opens"'
+)
 
 
 def opening_periods(ids) -> dict[int, tuple[str, list[hours.Period]]]:
@@ -89,11 +119,9 @@ def opening_periods(ids) -> dict[int, tuple[str, list[hours.Period]]]:
     found: dict[int, tuple[str, list]] = {}
     if not ids:
         return found
-    rows = (
-        OpeningPeriod.objects.filter(listing_id__in=list(ids))
-        .order_by("listing_id", "weekday", "opens")
-        .values_list("listing_id", "listing__timezone", "weekday", "opens", "closes")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(PERIODS_SQL, [list(ids)])
+        rows = cursor.fetchall()
     periods = defaultdict(list)
     zones = {}
     for listing_id, zone, weekday, opens, closes in rows:
@@ -122,27 +150,126 @@ def confirmed_text(last_confirmed_at: datetime, now: datetime) -> str:
     }
 
 
-def public_place(row) -> str:
+def public_place(row, names: "_PageTexts | None" = None) -> str:
     """Locality, state and country as the location precision allows (never the street)."""
+    names = names or _PageTexts()
     precision = row[C["location_precision"]]
-    parts = ["locality", "admin1"] if precision != LocationPrecision.HIDDEN else ["admin1"]
     country = str(row[C["country"]] or "")
-    values = [
-        address_admin1(country, row[C[name]], reader_language())
-        if name == "admin1"
-        else row[C[name]]
-        for name in parts
-        if row[C[name]]
-    ]
-    if row[C["country"]]:
-        values.append(countries.name(str(row[C["country"]])) or str(row[C["country"]]))
+    values = []
+    if precision != LocationPrecision.HIDDEN and row[C["locality"]]:
+        values.append(row[C["locality"]])
+    if row[C["admin1"]]:
+        values.append(names.admin1(country, row[C["admin1"]]))
+    if country:
+        values.append(names.country(country))
     return ", ".join(values)
+
+
+#: A listing slug that needs no quoting in a URL (SlugField: letters, digits, - and _).
+_PLAIN_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+_SLUG_MARK = "tejido-card-slug"
+
+
+class _PageTexts:
+    """What every card of a page shares, computed once: translated labels, the listing URL
+    pattern, country and state names."""
+
+    def __init__(self):
+        self.reader = reader_language()
+        self.kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
+        self.access = {
+            fact: (ACCESS_SYMBOLS.get(fact, "•"), str(label))
+            for fact, label in ACCESS_LABELS.items()
+        }
+        self.needs = {kind: str(phrase) for kind, phrase in NEED_PHRASES.items()}
+        self._url = reverse("pages:listing", args=[_SLUG_MARK]).split(_SLUG_MARK)
+        self._countries: dict[str, str] = {}
+        self._admin1: dict[tuple[str, str], str] = {}
+        self._confirmed: dict[int, str] = {}
+        self.words = {
+            "categories": _e(_("Categories:")),
+            "access": _e(_("Access")),
+            "languages": _e(_("Languages spoken:")),
+            "needs": _e(_("What it needs")),
+            "stale": _e(_("May be out of date")),
+        }
+
+    def url(self, slug: str) -> str:
+        if len(self._url) != 2 or not _PLAIN_SLUG.match(slug):
+            return reverse("pages:listing", args=[slug])
+        return f"{self._url[0]}{slug}{self._url[1]}"
+
+    def country(self, code: str) -> str:
+        if code not in self._countries:
+            self._countries[code] = countries.name(code) or code
+        return self._countries[code]
+
+    def admin1(self, country: str, value: str) -> str:
+        key = (country, value)
+        if key not in self._admin1:
+            self._admin1[key] = address_admin1(country, value, self.reader)
+        return self._admin1[key]
+
+    def confirmed(self, last_confirmed_at: datetime, now: datetime) -> str:
+        days = max((now - last_confirmed_at).days, 0)
+        if days not in self._confirmed:
+            self._confirmed[days] = confirmed_text(last_confirmed_at, now)
+        return self._confirmed[days]
+
+
+def _e(text) -> str:
+    """Escaped as the template engine escapes a variable (Django's `escape`, without its
+    check for lazy arguments: it is called about 15 times a card)."""
+    return html.escape(str(text))
+
+
+def card_html(card: Card, words: dict[str, str]) -> SafeString:
+    """The markup of one result card (`words`: the escaped labels of `_PageTexts.words`)."""
+    e = _e
+    meta = f'<span class="kind kind--{e(card.kind)}">{e(card.kind_label)}</span>'
+    if card.distance:
+        meta += f' · <span class="distance">{e(card.distance)}</span>'
+    if card.place:
+        meta += f" · {e(card.place)}"
+    parts = [
+        '<li class="card">\n'
+        f'  <h3 class="card__name"><a href="{e(card.url)}">{e(card.name)}</a></h3>\n'
+        f'  <p class="card__meta">{meta}</p>\n'
+    ]
+    if card.open_text:
+        state = " open-status--open" if card.is_open else ""
+        parts.append(f'  <p class="open-status{state}">{e(card.open_text)}</p>\n')
+    if card.summary:
+        parts.append(
+            f'  <p class="card__summary" lang="{e(card.summary_language)}">{e(card.summary)}</p>\n'
+        )
+    if card.categories:
+        parts.append(
+            f'  <p class="card__categories"><span class="visually-hidden">{words["categories"]} '
+            f"</span>{' · '.join(e(c) for c in card.categories)}</p>\n"
+        )
+    if card.access:
+        facts = "".join(
+            f'<li><span class="facts__icon" aria-hidden="true">{e(symbol)}</span> {e(text)}</li>'
+            for symbol, text in card.access
+        )
+        parts.append(f'  <ul class="facts" aria-label="{words["access"]}">{facts}</ul>\n')
+    if card.languages:
+        spoken = ", ".join(e(language) for language in card.languages)
+        parts.append(f'  <p class="card__languages">{words["languages"]} {spoken}</p>\n')
+    if card.needs:
+        needs = "".join(f"<li>{e(need)}</li>" for need in card.needs)
+        parts.append(f'  <ul class="needs-list" aria-label="{words["needs"]}">{needs}</ul>\n')
+    stale = f' · <strong class="stale">{words["stale"]}</strong>' if card.stale else ""
+    parts.append(f'  <p class="card__confirmed">{e(card.confirmed)}{stale}</p>\n</li>\n')
+    return mark_safe("".join(parts))
 
 
 def build_cards(rows, *, reader: str, categories: CategoryNames, with_distance: bool):
     """Cards of a page of rows: one more query (opening periods) for all of them."""
     now = timezone.now()
     periods = opening_periods([row[C["id"]] for row in rows])
+    texts = _PageTexts()
     cards = []
     for row in rows:
         pk = row[C["id"]]
@@ -158,32 +285,30 @@ def build_cards(rows, *, reader: str, categories: CategoryNames, with_distance: 
             reader,
         )
         precision = row[C["location_precision"]]
-        cards.append(
-            Card(
-                slug=row[C["slug"]],
-                url=reverse("pages:listing", args=[row[C["slug"]]]),
-                name=row[C["name"]],
-                kind=row[C["kind"]],
-                kind_label=str(KIND_LABELS.get(row[C["kind"]], row[C["kind"]])),
-                summary=summaries.get(summary_language) or "",
-                summary_language=summary_language,
-                place=public_place(row),
-                categories=categories.names(row[C["category_slugs"]] or ()),
-                distance=format_distance(row[-1], precision) if with_distance else "",
-                open_text=hours.describe(state),
-                is_open=None if state is None else state.is_open,
-                access=[
-                    (ACCESS_SYMBOLS.get(a, "•"), str(ACCESS_LABELS.get(a, a)))
-                    for a in row[C["access"]] or ()
-                ],
-                languages=[language_name(code, reader) for code in row[C["languages"]] or ()],
-                confirmed=confirmed_text(row[C["last_confirmed_at"]], now),
-                stale=freshness(row[C["last_confirmed_at"]], now) == Freshness.STALE,
-                needs=[str(NEED_PHRASES.get(k, k)) for k in row[C["need_kinds"]] or ()],
-                lat=row[C["lat"]],
-                lng=row[C["lng"]],
-            )
+        kind = row[C["kind"]]
+        card = Card(
+            slug=row[C["slug"]],
+            url=texts.url(row[C["slug"]]),
+            name=row[C["name"]],
+            kind=kind,
+            kind_label=texts.kinds.get(kind, kind),
+            summary=summaries.get(summary_language) or "",
+            summary_language=summary_language,
+            place=public_place(row, texts),
+            categories=categories.names(row[C["category_slugs"]] or ()),
+            distance=format_distance(row[-1], precision) if with_distance else "",
+            open_text=hours.describe(state),
+            is_open=None if state is None else state.is_open,
+            access=[texts.access.get(a, ("•", a)) for a in row[C["access"]] or ()],
+            languages=[language_name(code, reader) for code in row[C["languages"]] or ()],
+            confirmed=texts.confirmed(row[C["last_confirmed_at"]], now),
+            stale=freshness(row[C["last_confirmed_at"]], now) == Freshness.STALE,
+            needs=[texts.needs.get(k, k) for k in row[C["need_kinds"]] or ()],
+            lat=row[C["lat"]],
+            lng=row[C["lng"]],
         )
+        card.html = card_html(card, texts.words)
+        cards.append(card)
     return cards
 
 

@@ -4,13 +4,19 @@ The search form only renders: its parameters are validated by `directory.filters
 (`clean_query`), the same rules as the API, and the errors are put back on the fields.
 """
 
+import html
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 import langcodes
 from django import forms
 from django.forms.utils import ErrorDict, ErrorList
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from directory.choices import AccessFact, ListingKind, NeedKind, ReportReason
 from directory.filters import MAX_RADIUS_KM
@@ -58,51 +64,146 @@ def language_name(code: str, reader: str) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
+# --- widgets rendered in Python ---------------------------------------------------------
+# Django renders a widget from templates, one per option: on the search page the filters'
+# ~90 options cost more than the rest of the page. These widgets give the same markup as
+# Django's own templates (django/forms/widgets/{select,select_option,input,input_option}.html)
+# from Python; any other template goes to Django as usual.
+
+
+def _text(value) -> str:
+    """`{{ value|stringformat:'s' }}` in a template (a plain string, so always escaped)."""
+    return html.escape(f"{value}")
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{_text(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict) -> str:
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
+    return f'<input type="{kind}" name="{name}"{value}{_attrs(widget["attrs"])}>\n'
+
+
+def _input_option(widget: dict) -> str:
+    if not widget.get("wrap_label"):
+        return _input(widget) + "\n"
+    element_id = widget["attrs"].get("id")
+    target = f' for="{conditional_escape(element_id)}"' if element_id else ""
+    label = conditional_escape(widget["label"])
+    return f"<label{target}>{_input(widget)} {label}</label>\n"
+
+
+def _option(widget: dict) -> str:
+    value, label = _text(widget["value"]), conditional_escape(widget["label"])
+    return f'<option value="{value}"{_attrs(widget["attrs"])}>{label}</option>\n'
+
+
+def _select(widget: dict) -> str:
+    name = conditional_escape(widget["name"])
+    parts = [f'<select name="{name}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in group_choices:
+            parts.append("\n  " + _TEMPLATES[option["template_name"]](option))
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>\n")
+    return "".join(parts)
+
+
+_TEMPLATES = {
+    "django/forms/widgets/select.html": _select,
+    "django/forms/widgets/select_option.html": _option,
+    "django/forms/widgets/text.html": _input,
+    "django/forms/widgets/input.html": _input,
+    "django/forms/widgets/checkbox_option.html": _input_option,
+}
+
+
+class PythonRendered:
+    """A widget whose templates `_TEMPLATES` knows are rendered without the template engine
+    (the form renderer strips what it renders: so do we)."""
+
+    def _render(self, template_name, context, renderer=None):
+        render = _TEMPLATES.get(template_name)
+        if render is None:
+            return super()._render(template_name, context, renderer)
+        return mark_safe(render(context["widget"]).strip())
+
+
+class Select(PythonRendered, forms.Select):
+    pass
+
+
+class CheckboxSelectMultiple(PythonRendered, forms.CheckboxSelectMultiple):
+    pass
+
+
+class TextInput(PythonRendered, forms.TextInput):
+    pass
+
+
+#: Rendered filter fields kept per process (SearchForm.filter_fields_html), newest last.
+FILTERS_KEPT = 256
+_FILTERS_HTML: OrderedDict = OrderedDict()
+_FILTERS_LOCK = threading.Lock()
+
+
 class SearchForm(forms.Form):
     """What, Where and the filters, with the API's parameter names."""
 
-    q = forms.CharField(label=_("What"), required=False, max_length=200)
+    q = forms.CharField(label=_("What"), required=False, max_length=200, widget=TextInput)
     near = forms.CharField(
         label=_("Where"),
         required=False,
         max_length=200,
         help_text=_("A city, a US ZIP code, or latitude,longitude"),
+        widget=TextInput,
     )
     kind = forms.MultipleChoiceField(
         label=_("Kind"),
         required=False,
         choices=ListingKind.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
     )
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    need = forms.ChoiceField(label=_("Looking for help with"), required=False)
-    language = forms.ChoiceField(label=_("Language spoken"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=Select)
+    need = forms.ChoiceField(label=_("Looking for help with"), required=False, widget=Select)
+    language = forms.ChoiceField(label=_("Language spoken"), required=False, widget=Select)
     access = forms.MultipleChoiceField(
         label=_("Access"),
         required=False,
         choices=AccessFact.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
     )
     open_now = forms.MultipleChoiceField(
         label=_("Open now"),
         required=False,
         choices=[("true", _("Open now"))],
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
     )
     open_at = forms.CharField(
         label=_("Open when I can go"),
         required=False,
         max_length=40,
         help_text=_("A day and a time, for example “sat 10:00”"),
+        widget=TextInput,
     )
     verified = forms.MultipleChoiceField(
         label=_("Verified"),
         required=False,
         choices=[("true", _("Only listings verified by a moderator"))],
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
     )
-    radius_km = forms.ChoiceField(label=_("Distance"), required=False)
-    ordering = forms.ChoiceField(label=_("Order"), required=False)
+    radius_km = forms.ChoiceField(label=_("Distance"), required=False, widget=Select)
+    ordering = forms.ChoiceField(label=_("Order"), required=False, widget=Select)
 
     #: Fields behind the "Filters" control (the others are the What / Where form).
     FILTERS = (
@@ -119,6 +220,7 @@ class SearchForm(forms.Form):
     )
 
     def __init__(self, data, *, categories, reader: str, errors=None, has_open_at=True):
+        self._choices_key = (reader, tuple((c.slug, c.depth, c.label) for c in categories))
         data = data.copy()
         if not data.get("radius_km"):
             data["radius_km"] = "25"
@@ -156,6 +258,31 @@ class SearchForm(forms.Form):
     @property
     def filter_fields(self):
         return [self[name] for name in self.FILTERS if name in self.fields]
+
+    def filter_fields_html(self):
+        """The filters' fields (templates/pages/_filter_fields.html). Without errors they
+        depend only on the language, the choices and the values of the filters: the markup
+        of the last FILTERS_KEPT such combinations is kept in the process (on a page of
+        results they cost more to render than the results)."""
+        if self._errors:
+            return render_to_string("pages/_filter_fields.html", {"form": self})
+        key = (
+            get_language(),
+            self._choices_key,
+            tuple(self.fields),
+            tuple((name, tuple(self.data.getlist(name))) for name in self.FILTERS),
+        )
+        with _FILTERS_LOCK:
+            found = _FILTERS_HTML.get(key)
+            if found is not None:
+                _FILTERS_HTML.move_to_end(key)
+                return found
+        rendered = render_to_string("pages/_filter_fields.html", {"form": self})
+        with _FILTERS_LOCK:
+            _FILTERS_HTML[key] = rendered
+            while len(_FILTERS_HTML) > FILTERS_KEPT:
+                _FILTERS_HTML.popitem(last=False)
+        return rendered
 
     def active_filters(self) -> int:
         """How many filters are set (the "Filters (n)" control)."""

@@ -24,14 +24,10 @@ from directory.content import localized, reader_language
 from directory.models import Category, Listing, Need, Report
 from directory.privacy import PUBLIC_ADDRESS_FIELDS
 from directory.rules import contact_visibilities
+from mapping.maps import place_map
 
 from .cards import ACCESS_LABELS, ACCESS_SYMBOLS, confirmed_text
 from .forms import NEED_PHRASES, ReportForm, language_name
-
-try:
-    from mapping.maps import place_map
-except ImportError:  # pragma: no cover
-    place_map = None
 
 LANGUAGES = ("es", "pt", "fr", "en")
 #: Reports one client may send about one listing per window.
@@ -172,7 +168,7 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
     address = [shown(name) for name in PUBLIC_ADDRESS_FIELDS[precision] if getattr(listing, name)]
     public = listing.public_point  # never `listing.location`: the true point stays here
     lat, lng = (public.y, public.x) if public is not None else (None, None)
-    page_map = place_map(lat, lng, precision=precision) if place_map and public else None
+    page_map = place_map(lat, lng, precision=precision) if public else None
     url = request.build_absolute_uri(listing_url(listing))
     return {
         "listing": listing,

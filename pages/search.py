@@ -16,15 +16,11 @@ from django.utils.translation import gettext as _
 from directory import filters, selectors
 from directory.content import reader_language
 from directory.filters import MAX_RADIUS_KM, ListingFilterSet
+from mapping.maps import results_map
 
 from . import places
 from .cards import CategoryNames, build_cards, map_points
 from .forms import RADII_KM, SearchForm
-
-try:  # the results map (folium); the page works without it
-    from mapping.maps import results_map
-except ImportError:  # pragma: no cover
-    results_map = None
 
 PAGE_SIZE = 20
 #: Results counted exactly past the end of the page (as the API's `count_exact`).
@@ -179,7 +175,7 @@ def _results(path, params, data, reader, categories, page) -> dict:
         "page_links": links,
         "with_distance": with_distance,
         "radius_km": query.radius_km,
-        "map": results_map(map_points(cards)) if results_map and cards else None,
+        "map": results_map(map_points(cards)) if cards else None,
     }
     if not cards and page == 1:
         context["suggestions"] = _wider(path, params, query)
@@ -191,7 +187,7 @@ def _results(path, params, data, reader, categories, page) -> dict:
             context["outside"] = build_cards(
                 nearest, reader=reader, categories=categories, with_distance=True
             )
-            if context["outside"] and results_map:
+            if context["outside"]:
                 context["map"] = results_map(map_points(context["outside"]))
     return context
 

@@ -1,9 +1,10 @@
 /* Tejido's small maps: the glue around the maps that mapping/maps.py builds with folium.
  *
- * Popups are built here from the JSON data block next to each map, with createElement and
- * textContent only: a name is always text, never markup. A link is made only for a path on
- * this site. No innerHTML, no eval, no inline handlers (the page runs under a strict
- * Content-Security-Policy).
+ * A results map's points come from the JSON data block next to it (`draw`): one circle per
+ * point in the point's colour, the view fitted to them, a popup each. Popups are built with
+ * createElement and textContent only: a name is always text, never markup. A link is made
+ * only for a path on this site. No innerHTML, no eval, no inline handlers (the page runs
+ * under a strict Content-Security-Policy).
  */
 (function () {
   "use strict";
@@ -52,12 +53,41 @@
     if (box) box.classList.add("is-ready");
   }
 
-  /* Binds a popup to each marker, from the data block `dataId` (same order as `layers`),
-   * and makes each marker reachable with the keyboard. */
-  function bind(map, dataId, layers) {
+  var COLOUR = /^#[0-9A-Fa-f]{6}$/;
+
+  /* Draws the points of the data block `dataId` on `map`: fits the view to them (before the
+   * tile layer is added, so no tile of another view is fetched), then one circle each with
+   * `style` (Leaflet circleMarker options) and the point's colour, bound to its popup. */
+  function draw(map, dataId, style, fit) {
     var block = document.getElementById(dataId);
     if (!block) return;
-    var points = JSON.parse(block.textContent);
+    var points = JSON.parse(block.textContent).filter(function (point) {
+      return isFinite(point.lat) && isFinite(point.lng);
+    });
+    if (!points.length) return;
+    var bounds = L.latLngBounds(
+      points.map(function (point) {
+        return [point.lat, point.lng];
+      })
+    );
+    map.fitBounds(bounds, {
+      padding: L.point(fit.padding[0], fit.padding[1]),
+      maxZoom: fit.maxZoom,
+      animate: false,
+    });
+    var layers = points.map(function (point) {
+      var options = L.extend({}, style, {
+        fill: true,
+        fillColor: COLOUR.test(point.colour) ? point.colour : "#6F4E99",
+      });
+      return L.circleMarker([point.lat, point.lng], options).addTo(map);
+    });
+    bind(map, points, layers);
+  }
+
+  /* Binds a popup to each marker (`points` in the same order as `layers`) and makes each
+   * marker reachable with the keyboard. */
+  function bind(map, points, layers) {
     // Popups stay clear of the zoom buttons, also on a phone-wide map.
     var options = {
       maxWidth: Math.max(120, Math.min(240, map.getSize().x - 130)),
@@ -84,5 +114,5 @@
     });
   }
 
-  window.TejidoMaps = { prepare: prepare, bind: bind, sitePath: sitePath };
+  window.TejidoMaps = { prepare: prepare, draw: draw, sitePath: sitePath };
 })();

@@ -3,6 +3,7 @@ and the Content-Security-Policy they run under."""
 
 import json
 import re
+from unittest import mock
 
 import folium
 import pytest
@@ -99,16 +100,17 @@ def test_the_shipped_leaflet_is_the_pinned_one():
 # --- the results map ------------------------------------------------------------------------
 
 
-def test_results_map_has_one_circle_marker_per_point_coloured_by_kind():
+def test_results_map_hands_every_point_to_the_browser_coloured_by_kind_in_order():
     rendered = results_map(points(4))
-    assert rendered.script.count("L.circleMarker(") == 4
-    assert rendered.script.count("L.marker(") == 0
-    fills = re.findall(r'"fillColor": "(#[0-9A-Fa-f]{6})"', rendered.script)
-    assert fills == [
-        KIND_COLOURS[ListingKind.COOPERATIVE],
-        KIND_COLOURS[ListingKind.MUTUAL_AID],
-        KIND_COLOURS[ListingKind.COMMUNITY_PROJECT],
-        KIND_COLOURS[ListingKind.COOPERATIVE],
+    cooperative, mutual_aid, project = (KIND_COLOURS[kind] for kind in ListingKind)
+    assert [(p["lat"], p["lng"], p["colour"], p["label"]) for p in data_block(rendered)] == [
+        (19.40, -99.10, cooperative, "Cooperative"),
+        (19.41, -99.11, mutual_aid, "Mutual aid"),
+        (19.42, -99.12, project, "Community project"),
+        (19.43, -99.13, cooperative, "Cooperative"),
+    ]
+    assert [(p["name"], p["url"]) for p in data_block(rendered)] == [
+        (f"Listing {n}", f"/en/listings/listing-{n}/") for n in range(4)
     ]
     # a key tells the colours apart in words
     assert rendered.html.count("<li>") == 3
@@ -117,24 +119,38 @@ def test_results_map_has_one_circle_marker_per_point_coloured_by_kind():
         assert str(kind.label) in rendered.html
 
 
-def test_results_map_fits_the_bounds_of_its_points():
+def test_results_map_script_draws_its_own_data_block_before_any_tile_and_no_marker_of_folium():
     rendered = results_map(points(3))
-    fit = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\])", rendered.script, re.S).group(1)
-    assert json.loads(fit) == [[19.40, -99.12], [19.42, -99.10]]
+    call = r'TejidoMaps\.draw\((map_\w{32}), "(map_\w{32}-points)", (\{.*?\}), (\{.*?\})\);'
+    draw = re.search(call, rendered.script)
+    assert draw.group(1) == rendered.name
+    assert draw.group(2) == f"{rendered.name}-points"
+    assert f'id="{rendered.name}-points"' in rendered.html
+    assert f'id="{rendered.name}"' in rendered.html
+    assert json.loads(draw.group(3)) == {
+        "radius": 10,
+        "weight": 3,
+        "color": "#ffffff",
+        "opacity": 1,
+        "fillOpacity": 0.9,
+    }
+    assert json.loads(draw.group(4)) == {"padding": [32, 32], "maxZoom": 15}
+    assert rendered.script.count("TejidoMaps.draw(") == 1
+    assert rendered.script.index("TejidoMaps.draw(") < rendered.script.index("L.tileLayer(")
+    # the points are in the data block only: folium draws no marker and fits to nothing
+    for call in ("L.circleMarker(", "L.marker(", ".fitBounds(", "19.41", "99.11"):
+        assert call not in rendered.script
 
 
-def test_results_map_binds_its_markers_to_the_points_data_in_order():
-    rendered = results_map(points(3))
-    markers = re.findall(r"var (circle_marker_[0-9a-f]+) = L\.circleMarker", rendered.script)
-    bind = re.search(r'TejidoMaps\.bind\((map_[0-9a-f]+), "([^"]+)", \[(.*?)\]\);', rendered.script)
-    assert bind.group(1) == rendered.name
-    assert bind.group(2) == f"{rendered.name}-points"
-    assert bind.group(3).split(", ") == markers
-    assert data_block(rendered) == [
-        {"name": "Listing 0", "url": "/en/listings/listing-0/", "label": "Cooperative"},
-        {"name": "Listing 1", "url": "/en/listings/listing-1/", "label": "Mutual aid"},
-        {"name": "Listing 2", "url": "/en/listings/listing-2/", "label": "Community project"},
-    ]
+def test_results_map_is_built_by_folium_once_per_height_with_a_fresh_id_each_time():
+    first = results_map(points(2), height="21rem")
+    with mock.patch.object(folium, "Map", side_effect=AssertionError("folium per request")):
+        second = results_map(points(3), height="21rem")
+    assert first.name != second.name
+    assert first.name not in second.html and first.name not in second.script
+    assert second.script.count(second.name) == first.script.count(first.name) >= 3
+    assert [p["name"] for p in data_block(second)] == ["Listing 0", "Listing 1", "Listing 2"]
+    assert second.assets == first.assets
 
 
 def test_results_map_keeps_user_text_out_of_folium_and_escapes_it_as_data():
@@ -170,16 +186,17 @@ def test_results_map_links_only_to_paths_on_this_site(url):
 def test_results_map_leaves_out_points_without_coordinates_and_gives_none_for_no_point():
     hidden = {"lat": None, "lng": None, "name": "Hidden", "url": "/en/listings/h/", "kind": "x"}
     rendered = results_map([hidden, *points(2)])
-    assert rendered.script.count("L.circleMarker(") == 2
     assert [p["name"] for p in data_block(rendered)] == ["Listing 0", "Listing 1"]
+    assert "Hidden" not in rendered.html and "Hidden" not in rendered.script
     assert results_map([hidden]) is None
     assert results_map([]) is None
 
 
 def test_results_map_gives_other_kinds_the_neutral_colour_and_their_own_name():
     rendered = results_map(points(1, kind="volunteers"))
-    assert f'"fillColor": "{OTHER_COLOUR}"' in rendered.script
+    assert data_block(rendered)[0]["colour"] == OTHER_COLOUR
     assert data_block(rendered)[0]["label"] == "Volunteers"
+    assert data_block(results_map(points(1, kind="zzz")))[0]["label"] == "Other"
 
 
 def test_results_map_takes_a_css_height_and_refuses_anything_else():
@@ -255,6 +272,8 @@ def test_basemap_comes_from_the_tile_settings():
     )
     assert '"attribution": "Example tiles"' in rendered.script
     assert "openstreetmap" not in rendered.script
+    with override_settings(TILE_URL="https://other.example.org/{z}/{x}/{y}.png"):
+        assert "other.example.org" in results_map(points(1)).script
 
 
 def test_csp_allows_images_from_the_tile_host_of_tile_url_only():

@@ -140,7 +140,17 @@ def test_maps_render_hostile_names_as_text_with_no_request_elsewhere_and_no_erro
             page.wait_for_selector("img.leaflet-marker-icon")
 
             # the maps drew what they should: three points, one marker, two cells
-            assert page.locator(".tejido-map--results path.leaflet-interactive").count() == 3
+            circles = page.locator(".tejido-map--results path.leaflet-interactive")
+            assert circles.count() == 3
+            # the results map fitted its view to the points of its data block: all inside
+            frame = page.locator(".tejido-map--results .folium-map").bounding_box()
+            for circle in circles.all():
+                box = circle.bounding_box()
+                centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                assert frame["x"] < centre_x < frame["x"] + frame["width"]
+                assert frame["y"] < centre_y < frame["y"] + frame["height"]
+            fills = circles.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")
+            assert fills == ["#0072B2", "#D55E00", "#009E73"]
             assert page.locator("img.leaflet-marker-icon").count() == 1
             assert page.locator("img.leaflet-marker-icon").evaluate("i => i.naturalWidth") > 0
             assert page.locator(".tejido-map--place .leaflet-overlay-pane path").count() == 2

@@ -1,13 +1,17 @@
 """The search page: What / Where, filters with the API's names, results nearest first."""
 
+import json
 import re
 from datetime import time
 
 import pytest
 from django.contrib.gis.geos import Point
 
-from directory.models import OpeningPeriod
-from tests.factories import ListingFactory, NeedFactory, PlaceFactory
+from directory.choices import LocationPrecision
+from directory.models import Category, OpeningPeriod
+from mapping.maps import KIND_COLOURS
+from pages.cards import CATEGORIES_SQL, PERIODS_SQL
+from tests.factories import CategoryFactory, ListingFactory, NeedFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +243,97 @@ def test_open_at_finds_what_is_open_then(client):
     OpeningPeriod.objects.create(listing=closed, weekday=1, opens=time(9), closes=time(14))
     body = client.get("/en/listings/", {"open_at": "sat 10:00"}).content.decode()
     assert names_in_order(body) == ["Sábado"]
+
+
+# --- the results map ------------------------------------------------------------------------
+
+
+def map_data(body: str) -> list[dict]:
+    blocks = re.findall(
+        r'<script id="map_[0-9a-f]{32}-points" type="application/json">(.*?)</script>', body, re.S
+    )
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+def test_the_map_holds_exactly_the_public_points_of_the_listed_results(client):
+    PlaceFactory()
+    exact = ListingFactory(name="Exacta", slug="exacta", location=Point(-117.86, 33.75, srid=4326))
+    area = ListingFactory(
+        name="Zona",
+        slug="zona",
+        location=Point(-117.8712, 33.7433, srid=4326),
+        location_precision=LocationPrecision.AREA,
+    )
+    ListingFactory(
+        name="Oculta",
+        slug="oculta",
+        location=Point(-117.865, 33.748, srid=4326),
+        location_precision=LocationPrecision.HIDDEN,
+    )
+    body = client.get("/en/listings/", {"near": "Santa Ana, CA"}).content.decode()
+    assert sorted(names_in_order(body)) == ["Exacta", "Zona"]  # a hidden one has no distance
+    area.refresh_from_db()
+    expected = {
+        "Exacta": (33.75, -117.86, "/en/listings/exacta/"),
+        "Zona": (area.public_point.y, area.public_point.x, "/en/listings/zona/"),
+    }
+    assert (area.public_point.y, area.public_point.x) != (33.7433, -117.8712)
+    points = map_data(body)
+    assert {p["name"]: (p["lat"], p["lng"], p["url"]) for p in points} == expected
+    assert len(points) == 2
+    assert {p["colour"] for p in points} == {KIND_COLOURS[exact.kind]}
+    # no coordinate of the area listing's true point, nor of the hidden one, anywhere
+    for secret in ("33.7433", "117.8712", "33.748", "117.865"):
+        assert secret not in body
+    assert [url for url in re.findall(r'(?:src|href)="([^"]*)"', body) if "http" in url] == []
+
+
+def test_the_results_map_escapes_hostile_names_in_its_data(client):
+    PlaceFactory()
+    ListingFactory(name="</script><script>alert(1)</script>", location=Point(-117.86, 33.75))
+    body = client.get("/en/listings/", {"near": "Santa Ana, CA"}).content.decode()
+    assert "<script>alert(1)" not in body
+    assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in body
+    assert map_data(body)[0]["name"] == "</script><script>alert(1)</script>"
+
+
+def test_the_nearest_outside_the_radius_are_on_the_map_when_nothing_is_inside(client):
+    PlaceFactory()
+    ListingFactory(name="Lejos", slug="lejos", location=Point(-117.40, 33.75, srid=4326))
+    body = client.get("/en/listings/", {"near": "Santa Ana, CA", "radius_km": "5"}).content
+    assert [p["name"] for p in map_data(body.decode())] == ["Lejos"]
+
+
+# --- the filters ----------------------------------------------------------------------------
+
+
+def selected_options(body: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)" selected>', select)
+
+
+def test_the_filters_show_the_values_and_categories_of_each_request(client):
+    food = CategoryFactory(slug="food", name_en="Food")
+    first = client.get("/en/listings/", {"category": "food", "kind": "mutual_aid"}).content
+    assert selected_options(first.decode(), "category") == ["food"]
+    assert 'value="mutual_aid" id="id_kind_1" checked' in first.decode()
+    again = client.get("/en/listings/", {"language": "nah"}).content.decode()
+    assert selected_options(again, "category") == [""]
+    assert selected_options(again, "language") == ["nah"]
+    assert "checked" not in again
+    CategoryFactory(parent=food, slug="food-banks", name_en="Food banks")
+    later = client.get("/en/listings/", {"category": "food-banks"}).content.decode()
+    assert selected_options(later, "category") == ["food-banks"]
+    assert '<option value="food-banks" selected>— Food banks</option>' in later
+    spanish = client.get("/es/listings/", {"category": "food"}).content.decode()
+    assert '<option value="food" selected>Food (es)</option>' in spanish
+
+
+def test_the_small_reads_of_the_page_name_the_models_tables_and_columns():
+    tables = {Category._meta.db_table, OpeningPeriod._meta.db_table}
+    assert tables <= set(re.findall(r'FROM "(\w+)"', CATEGORIES_SQL + PERIODS_SQL))
+    columns = {f.column for f in Category._meta.fields}
+    assert set(re.findall(r'"(\w+)"', CATEGORIES_SQL)) - {Category._meta.db_table} <= columns
+    period_columns = {f.column for f in OpeningPeriod._meta.fields} | {"id", "timezone"}
+    assert set(re.findall(r'\."(\w+)"', PERIODS_SQL)) <= period_columns
