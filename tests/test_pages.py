@@ -30,6 +30,17 @@ def test_home_page_speaks_each_language(client, language, heading):
     assert heading in body
 
 
+def test_language_switcher_keeps_the_page_and_its_query(client):
+    response = client.get("/es/listings/?q=comida&kind=cooperative&page=2")
+    body = response.content.decode()
+    for code in ("pt", "fr", "en"):
+        link = (
+            f'href="/{code}/listings/?q=comida&amp;kind=cooperative&amp;page=2" hreflang="{code}"'
+        )
+        assert link in body, code
+    assert 'aria-current="true" lang="es">Español' in body
+
+
 def test_home_page_redirects_to_the_browsers_language(client):
     response = client.get("/", headers={"accept-language": "pt-BR,pt;q=0.9"})
     assert response.status_code == 302 and response["Location"] == "/pt/"
