@@ -45,4 +45,5 @@ bench:      ## generate $(BENCH_LISTINGS) listings if needed, then measure (benc
 	trap 'if [ -n "$$started" ]; then bash scripts/db.sh stop; fi' EXIT; \
 	DJANGO_ENV=bench .venv/bin/python bench/generate.py --listings $(BENCH_LISTINGS) \
 	  && DJANGO_ENV=bench .venv/bin/python bench/run.py $(BENCH_ARGS) \
-	  && DJANGO_ENV=bench .venv/bin/python bench/tiles.py
+	  && DJANGO_ENV=bench .venv/bin/python bench/tiles.py \
+	  && DJANGO_ENV=bench .venv/bin/python bench/gaps.py

@@ -10,6 +10,7 @@ number of listings present. EXPLAIN (ANALYZE) of the slowest gaps statement show
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -66,7 +67,10 @@ def main() -> None:
         gaps_ms.append(elapsed)
         if elapsed > slowest[0]:
             slowest = (elapsed, (state, kind))
-    print(f"listings in the bench database: {listings:,}")
+    print(
+        f"listings in the bench database: {listings:,}; others' CPU: load average "
+        f"{os.getloadavg()[0]:.1f} (1 min, of 2 cores; this run uses about 1)"
+    )
     for label, values, budget in (
         ("region stats", stats_ms, 20),
         ("gaps for a state", gaps_ms, 200),

@@ -9,6 +9,9 @@ from django.dispatch import Signal
 
 from .models import Region
 
+#: The languages of region names (modeltranslation's `name_<code>` columns).
+LANGUAGES = ("es", "pt", "fr", "en")
+
 #: Sent after each refresh: other public aggregates (the map's tiles) refresh with these.
 refreshed = Signal()
 
@@ -59,32 +62,38 @@ def refresh_if_dirty() -> bool:
     return dirty
 
 
-def _counts(rows, region_id: int) -> dict:
-    by = {"kind": {}, "category": {}, "need_kind": {}}
+def _counts_by_region(rows, ids) -> dict[int, dict]:
+    """{region id: {dimension: {key: n}}}, in one pass over the rows."""
+    by = {rid: {"kind": {}, "category": {}, "need_kind": {}} for rid in ids}
     for rid, dimension, key, n in rows:
-        if rid == region_id:
-            by[dimension][key] = n
+        by[rid][dimension][key] = n
     return by
 
 
 def region_stats(region: Region) -> dict:
     """Counts of a region and of each of its sub-regions (three small queries)."""
+    # Plain values: a state has dozens of sub-regions, and model instances cost more here
+    # than the counts.
     children = list(
         Region.objects.filter(parent=region)
         .order_by("slug")
-        .only("id", "slug", *(f"name_{code}" for code in ("es", "pt", "fr", "en")))
+        .values("id", "slug", *(f"name_{code}" for code in LANGUAGES))
     )
-    ids = [region.pk, *(child.pk for child in children)]
+    ids = [region.pk, *(child["id"] for child in children)]
     with connection.cursor() as cursor:
+        # Sub-regions show totals by kind and needs only: their categories are not read.
         cursor.execute(
             "SELECT region_id, dimension, key, n FROM directory_region_stats "
-            "WHERE region_id = ANY(%s)",
-            [ids],
+            "WHERE region_id = %s UNION ALL "
+            "SELECT region_id, dimension, key, n FROM directory_region_stats "
+            "WHERE region_id = ANY(%s) AND dimension IN ('kind', 'need_kind')",
+            [region.pk, ids[1:]],
         )
         rows = cursor.fetchall()
         cursor.execute("SELECT refreshed_at FROM directory_region_stats_state")
         (refreshed_at,) = cursor.fetchone()
-    own = _counts(rows, region.pk)
+    counts = _counts_by_region(rows, ids)
+    own = counts[region.pk]
     return {
         "region": region.slug,
         "listings": {
@@ -93,19 +102,15 @@ def region_stats(region: Region) -> dict:
             "by_category": own["category"],
         },
         "open_needs": {"total": sum(own["need_kind"].values()), "by_kind": own["need_kind"]},
-        "sub_regions": [_sub_region(child, _counts(rows, child.pk)) for child in children],
+        "sub_regions": [_sub_region(child, counts[child["id"]]) for child in children],
         "refreshed_at": refreshed_at,
     }
 
 
-def _sub_region(region: Region, counts: dict) -> dict:
+def _sub_region(region: dict, counts: dict) -> dict:
     return {
-        "slug": region.slug,
-        "name": {
-            code: getattr(region, f"name_{code}")
-            for code in ("es", "pt", "fr", "en")
-            if getattr(region, f"name_{code}")
-        },
+        "slug": region["slug"],
+        "name": {code: region[f"name_{code}"] for code in LANGUAGES if region[f"name_{code}"]},
         "listings": {"total": sum(counts["kind"].values()), "by_kind": counts["kind"]},
         "open_needs": {"total": sum(counts["need_kind"].values()), "by_kind": counts["need_kind"]},
     }

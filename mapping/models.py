@@ -1,6 +1,7 @@
-"""The map's tables are SQL objects of migration 0001 (read by `mapping.tiles`), not models.
-The tiles' cells refresh with the region statistics, which every public change refreshes
-(on commit, or from cron in `scheduled` mode): one hook, at app loading."""
+"""The map's tables are SQL objects of migrations 0002-0003 (read by `mapping.tiles`), not
+models; triggers keep them current on every write. Ended needs drop out of the stored counts
+when the region statistics refresh (on the first change of a day, or the daily cron run):
+one hook, at app loading."""
 
 from django.dispatch import receiver
 
@@ -8,7 +9,7 @@ from directory import stats
 
 
 @receiver(stats.refreshed, dispatch_uid="mapping.tiles.refresh")
-def _refresh_tiles(**kwargs) -> None:
+def _expire_needs(**kwargs) -> None:
     from . import tiles
 
-    tiles.refresh()
+    tiles.expire_needs()

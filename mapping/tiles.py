@@ -15,9 +15,10 @@ Contract (the map page builds on it):
   first of the listing's category slugs, or absent) at the public point, from zoom 10.
 
 Only public points of public listings (``Listing.objects.public()``) reach a tile. The SQL
-functions are in migration ``mapping/0001``; this module calls them and keeps the
-pre-aggregated cells and the version current (``refresh``, run after every refresh of the
-region statistics: on commit, or from cron in ``scheduled`` mode).
+is in migrations ``mapping/0002`` and ``0003`` (docs/decisions/0013-incremental-tile-cells.md):
+PostgreSQL triggers keep the map's rows, the pre-aggregated cells and the version current in
+every writing transaction; this module builds tiles, answers the version, rebuilds
+everything (``refresh``: repairs) and lets ended needs drop out (``expire_needs``: daily).
 """
 
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def tile(z: int, x: int, y: int, filters: TileFilters = TileFilters()) -> bytes:
 
 
 def version() -> str:
-    """The data version: it changes with every refresh of the cells (every public change)."""
+    """The data version: it changes with every change a tile shows (in the same commit)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM mapping_tile_state")
         (value,) = cursor.fetchone()
@@ -86,7 +87,20 @@ def version() -> str:
 
 
 def refresh() -> None:
-    """Recompute the cells (concurrently: tiles are served meanwhile) and bump the version."""
+    """Rebuild the map's rows and cells from the listings and bump the version (repairs;
+    writes keep them current on their own). Tiles wait for it to commit."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY mapping_tile_cell")
-        cursor.execute("UPDATE mapping_tile_state SET version = version + 1, refreshed_at = now()")
+        cursor.execute("SELECT mapping_tile_rebuild()")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE mapping_tile_point")
+        cursor.execute("ANALYZE mapping_tile_cell")
+
+
+def expire_needs(today=None) -> int:
+    """Let needs that ended before `today` drop out of the stored counts (a cheap no-op once
+    done for the day); until then, tiles filtered by need are counted live. Returns the
+    listings recomputed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT mapping_tile_expire_needs(%s)", [today or timezone.localdate()])
+        (count,) = cursor.fetchone()
+    return count

@@ -2,6 +2,8 @@
 feature cap, the filters, privacy at every zoom, the version and cache headers, bad input,
 and the index the SQL runs on."""
 
+import datetime
+import io
 import json
 import math
 import random
@@ -9,7 +11,9 @@ import random
 import mapbox_vector_tile
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from directory import services
 from directory.models import Listing
@@ -297,17 +301,177 @@ def plan(sql: str) -> str:
         return json.dumps(cursor.fetchone()[0])
 
 
+def live_sql(mode, z, x, y, kinds=None, wanted=(), live_need=None, lim=2001) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT mapping_tile_live_sql(%s, %s, %s, %s, %s, %s::text[], %s, current_date, %s)",
+            [mode, z, x, y, kinds, list(wanted), live_need, lim],
+        )
+        return cursor.fetchone()[0]
+
+
 def test_the_tile_sql_runs_on_the_indexes(mapped):
     x, y = tile_of(*CDMX, 12)
-    points = plan(
-        f"SELECT count(*) FROM mapping_tile_listings({12}, {x}, {y}, "
-        "ARRAY['cooperative'], NULL, NULL, NULL, current_date, 2001)"
+    points = plan(live_sql("points", 12, x, y, kinds=["cooperative"]))
+    assert "mapping_tile_point_geom" in points and '"Seq Scan"' not in points
+    live = plan(live_sql("cells", 3, x >> 9, y >> 9, wanted=["a:free", "c:0001"]))
+    assert "mapping_tile_point_" in live and '"Seq Scan"' not in live
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT * FROM mapping_tile_cell c WHERE c.zoom = 4 "
+            "AND c.tx = %s AND c.ty = %s AND c.facet = ''",
+            [x >> 8, y >> 8],
+        )
+        assert "mapping_tile_cell_key" in json.dumps(cursor.fetchone()[0])
+
+
+# --- Kept current on write (docs/decisions/0013-incremental-tile-cells.md) -------------------
+
+
+def table_rows(table: str, order: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
+        return cursor.fetchall()
+
+
+def snapshot() -> list[list[tuple]]:
+    return [
+        table_rows("mapping_tile_point", "listing_id"),
+        table_rows("mapping_tile_cell", "zoom, tx, ty, facet, cell, kind"),
+    ]
+
+
+def same_rows(left: list[tuple], right: list[tuple]) -> bool:
+    """Equal rows, sums of coordinates equal to a millimetre (they are added up in turn)."""
+    return len(left) == len(right) and all(
+        len(a) == len(b)
+        and all(
+            math.isclose(u, v, abs_tol=1e-3) if isinstance(u, float) else u == v
+            for u, v in zip(a, b, strict=True)
+        )
+        for a, b in zip(left, right, strict=True)
     )
-    assert "listing_public_point_gist" in points and '"Seq Scan"' not in points
-    live = plan(
-        f"SELECT * FROM mapping_tile_live_cells({13}, {x * 2}, {y * 2}, "
-        "NULL, '0001', 'food', ARRAY['free'], current_date)"
-    )
-    assert "listing_public_point_gist" in live
-    cells = plan(f"SELECT * FROM mapping_tile_stored_cells(4, {x >> 8}, {y >> 8}, NULL)")
-    assert "mapping_tile_cell_key" in cells
+
+
+def test_a_new_listing_is_on_every_zoom_at_once_and_bumps_the_version(client, mapped):
+    before = client.get("/api/v1/tiles/version").json()["version"]
+    ListingFactory(slug="nueva-cdmx", kind="mutual_aid", location=Point(CDMX[0] + 0.01, CDMX[1]))
+    assert client.get("/api/v1/tiles/version").json()["version"] != before
+    assert counts(client, 0, 0, 0)["count"] == 4
+    for z in (4, 8):
+        assert counts(client, z, *CDMX) == {
+            "count": 2, "cooperative": 1, "mutual_aid": 1, "community_project": 0
+        }, z  # fmt: skip
+    slugs = {f["properties"]["slug"] for f in features(client, 12, *CDMX, "listings")}
+    assert slugs == {"olla-cdmx", "nueva-cdmx"}
+
+
+def test_a_change_no_tile_shows_keeps_the_version(client, mapped):
+    before = client.get("/api/v1/tiles/version").json()["version"]
+    Listing.objects.filter(pk=mapped["cdmx"].pk).update(summary="Otra descripción")
+    assert client.get("/api/v1/tiles/version").json()["version"] == before
+
+
+def test_writes_leave_the_cells_a_full_rebuild_would_make(mapped, food):
+    parent, kitchens = food
+    cdmx, bogota = mapped["cdmx"], mapped["bogota"]
+    cdmx.location = Point(-70.6483, -33.4569)  # moved to Santiago
+    cdmx.kind = "community_project"
+    cdmx.save()
+    bogota.categories.set([parent])
+    bogota.access = ["no_id_required"]
+    bogota.save()
+    NeedFactory(listing=cdmx, kind="legal")
+    NeedFactory(listing=bogota, kind="food", status="fulfilled")
+    Listing.objects.filter(slug="pending").update(status="published")
+    Listing.objects.filter(slug="huerta-sp").delete()
+    ListingFactory.create_batch(5, location=Point(*SAO_PAULO), location_precision="region")
+    kitchens.slug = "ollas-comunes"
+    kitchens.save()
+    points, cells = snapshot()
+    tiles.refresh()
+    rebuilt_points, rebuilt_cells = snapshot()
+    assert len(points) == 8
+    assert same_rows(points, rebuilt_points)
+    assert same_rows(cells, rebuilt_cells)
+
+
+def test_a_moved_listing_leaves_its_old_cell_and_enters_the_new_one_at_once(client, mapped):
+    cdmx = mapped["cdmx"]
+    cdmx.location = Point(*SAO_PAULO)
+    cdmx.save()
+    assert counts(client, 8, *CDMX)["count"] == 0
+    assert counts(client, 8, *SAO_PAULO) == {
+        "count": 2, "cooperative": 1, "mutual_aid": 0, "community_project": 1
+    }  # fmt: skip
+    assert features(client, 16, *CDMX, "listings") == []
+
+
+def test_a_listing_losing_its_category_leaves_the_filtered_counts_at_once(client, mapped):
+    assert counts(client, 3, *CDMX, category="food")["count"] == 1
+    mapped["cdmx"].categories.clear()
+    assert counts(client, 3, *CDMX, category="food")["count"] == 0
+    assert counts(client, 3, *CDMX)["count"] == 1
+    (feature,) = features(client, 16, *CDMX, "listings")
+    assert "category" not in feature["properties"]
+
+
+def stored_and_live_counts(z, lng, lat, **params) -> dict:
+    """The `cells` counts of a tile, built from the SQL function for a given `today`."""
+    x, y = tile_of(lng, lat, z)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT mapping_tile(%s, %s, %s, NULL, %s, %s, %s, %s, 2000)",
+            [z, x, y, params.get("category"), params.get("need"), params.get("access"),
+             params["today"]],
+        )  # fmt: skip
+        body = bytes(cursor.fetchone()[0] or b"")
+    cells = decode(body).get("cells", {}).get("features", [])
+    return sum(cell["properties"]["count"] for cell in cells)
+
+
+def test_an_ended_need_leaves_the_counts_the_day_after_stored_or_live(mapped):
+    today = timezone.localdate()
+    NeedFactory(listing=mapped["cdmx"], kind="food", ends_on=today)
+    assert stored_and_live_counts(0, 0, 0, need="food", today=today) == 2
+    tomorrow = today + datetime.timedelta(days=1)
+    # Before the day's expiry has run, the counts are live; after it, stored: both exact.
+    assert stored_and_live_counts(0, 0, 0, need="food", today=tomorrow) == 1
+    assert tiles.expire_needs(tomorrow) == 1
+    assert stored_and_live_counts(0, 0, 0, need="food", today=tomorrow) == 1
+    assert tiles.expire_needs(tomorrow) == 0
+
+
+@pytest.mark.parametrize("z", [0, 6, 9, 12])
+def test_filters_without_a_stored_facet_are_counted_exactly(client, mapped, food, z):
+    parent, _kitchens = food
+    other = ListingFactory(slug="otra-cdmx", location=Point(CDMX[0], CDMX[1] + 0.02))
+    other.categories.set([parent])
+    params = {"category": "food", "access": "free"}
+    layer = "cells" if z <= tiles.AGGREGATE_MAX_ZOOM else "listings"
+    found = features(client, z, *CDMX, layer, **params)
+    total = sum(f["properties"].get("count", 1) for f in found)
+    assert total == 1
+
+
+def test_the_rebuild_command_repairs_cells_written_around_the_triggers(client, mapped):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM mapping_tile_cell WHERE zoom = 0")
+    assert counts(client, 0, 0, 0)["count"] == 0
+    out = io.StringIO()
+    call_command("tile_cells", "--rebuild", stdout=out)
+    assert out.getvalue().startswith("tile cells rebuilt")
+    assert counts(client, 0, 0, 0)["count"] == 3
+    out = io.StringIO()
+    call_command("tile_cells", stdout=out)
+    assert out.getvalue() == "0 listings recomputed for ended needs\n"
+
+
+def test_a_bulk_load_may_skip_the_upkeep_and_rebuild_at_its_end(client, mapped):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL mapping.tile_sync = off")
+    ListingFactory.create_batch(4, location=Point(*CDMX))
+    assert counts(client, 0, 0, 0)["count"] == 3
+    tiles.refresh()
+    assert counts(client, 0, 0, 0)["count"] == 7
