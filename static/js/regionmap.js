@@ -22,7 +22,7 @@
     if (!block || !box || !window.L) return;
     var data = JSON.parse(block.textContent);
     var text = data.text;
-    var map = L.map(box, { scrollWheelZoom: false, maxZoom: 14 });
+    var map = L.map(box, { scrollWheelZoom: false, maxZoom: 14, zoomSnap: 0.25 });
     L.tileLayer(data.basemap.url, { attribution: data.basemap.attribution, maxZoom: 19 }).addTo(map);
 
     var outline = data.outline ? L.geoJSON(data.outline, {
