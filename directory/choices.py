@@ -155,3 +155,4 @@ class AuditAction(models.TextChoices):
     LOCATION_ACCESS_REVOKED = "location_access_revoked", _("Exact location access revoked")
     EXACT_LOCATION_READ = "exact_location_read", _("Exact location read")
     NEED_FULFILLED = "need_fulfilled", _("Need marked as met")
+    LISTINGS_IMPORTED = "listings_imported", _("Listings imported from a file")

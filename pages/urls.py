@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, listing, moderation, regions, search
+from . import dashboard, imports, listing, moderation, regions, search
 from . import map as map_pages
 from .feeds import needs_feed
 from .needs import needs
@@ -33,6 +33,19 @@ urlpatterns = [
     path("moderation/listings/<slug:slug>/approve/", moderation.approve, name="moderation_approve"),
     path("moderation/listings/<slug:slug>/reject/", moderation.reject, name="moderation_reject"),
     path("moderation/reports/<int:pk>/resolve/", moderation.resolve, name="moderation_resolve"),
+    path("moderation/imports/", imports.upload_page, name="moderation_imports"),
+    path(
+        "moderation/imports/examples/<str:name>", imports.example, name="moderation_import_example"
+    ),
+    path("moderation/imports/<str:token>/", imports.report_page, name="moderation_import"),
+    path(
+        "moderation/imports/<str:token>/report.csv",
+        imports.report_csv,
+        name="moderation_import_report",
+    ),
+    path(
+        "moderation/imports/<str:token>/confirm/", imports.confirm, name="moderation_import_confirm"
+    ),
     path("", search.home, name="home"),
     path("listings/", search.listings, name="listings"),
     path("listings/<slug:slug>/", listing.listing_page, name="listing"),

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from ..choices import RegionLevel
 from ..models import Region
+from ..privacy import CELLS_PER_DEGREE
 from .rows import Row
 
 BATCH = 5000
@@ -34,14 +35,12 @@ SELECT r.id, r.level, r.country, ST_Subdivide(r.geom, 255) AS geom FROM director
 CREATE INDEX IF NOT EXISTS import_region_piece_geom ON import_region_piece USING gist (geom);
 ANALYZE import_region_piece;
 """
+#: The countries and states holding each point: one probe of the pieces' index per point.
 CONTAINING_SQL = """
-SELECT t.i,
-  ARRAY(SELECT DISTINCT r.country FROM import_region_piece r
-        WHERE r.level = 'country' AND ST_Intersects(r.geom, pt.p)),
-  ARRAY(SELECT DISTINCT r.id FROM import_region_piece r
-        WHERE r.level = 'admin1' AND ST_Intersects(r.geom, pt.p))
-FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, x, y),
-  LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p) AS pt
+SELECT t.i, r.level, r.country, r.id
+FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, x, y)
+JOIN import_region_piece r ON ST_Intersects(r.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))
+WHERE r.level IN ('country', 'admin1')
 """
 OUTSIDE_SQL = """
 SELECT t.i,
@@ -52,16 +51,45 @@ FROM unnest(%s::int[], %s::bigint[], %s::float8[], %s::float8[], %s::float8[])
   AS t(i, region, x, y, m)
 JOIN directory_region r ON r.id = t.region
 """
-DUPLICATES_SQL = """
-SELECT t.i, l.slug, similarity(lower(tejido_unaccent(l.name)), lower(tejido_unaccent(t.name)))
-FROM unnest(%s::int[], %s::text[], %s::float8[], %s::float8[]) AS t(i, name, x, y)
-JOIN directory_listing l
-  ON lower(tejido_unaccent(l.name)) %% lower(tejido_unaccent(t.name))
-WHERE l.location IS NOT NULL
-  AND similarity(lower(tejido_unaccent(l.name)), lower(tejido_unaccent(t.name))) >= %s
-  AND ST_DWithin(l.location::geography, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)::geography, %s)
-ORDER BY t.i, 3 DESC
+#: Listings near a point are found through the index of their public points: a listing's
+#: true location is at most half a grid cell (of the coarsest precision, `region`) from its
+#: public point, so a box of 1 km plus that half cell around the row's point holds every
+#: listing within 1 km. Hidden listings have no public point: their true points are copied
+#: once per import into a small indexed table (`import_hidden_point`). Looking names up
+#: through the trigram index instead costs a probe of thousands of rows per row (common
+#: words: "cooperativa", a town's name), which is what made 100,000 rows take an hour.
+HIDDEN_POINTS_SQL = """
+CREATE TEMPORARY TABLE IF NOT EXISTS import_hidden_point AS
+SELECT id, slug, name, location FROM directory_listing
+WHERE location_precision = 'hidden' AND location IS NOT NULL;
+CREATE INDEX IF NOT EXISTS import_hidden_point_gist ON import_hidden_point USING gist (location);
+ANALYZE import_hidden_point;
 """
+DUPLICATES_SQL = """
+WITH t AS (
+  SELECT t.i, t.name, lower(tejido_unaccent(t.name)) AS folded,
+    ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p,
+    ST_Expand(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326),
+              %(lat_deg)s / greatest(cos(radians(t.y)), 0.01) + %(cell)s,
+              %(lat_deg)s + %(cell)s) AS box
+  FROM unnest(%(ids)s::int[], %(names)s::text[], %(xs)s::float8[], %(ys)s::float8[])
+    AS t(i, name, x, y)
+), near AS (
+  SELECT t.i, l.slug, similarity(lower(tejido_unaccent(l.name)), t.folded) AS score
+  FROM t JOIN directory_listing l ON l.public_point && t.box
+  WHERE l.location IS NOT NULL
+    AND similarity(lower(tejido_unaccent(l.name)), t.folded) >= %(similarity)s
+    AND ST_DWithin(l.location::geography, t.p::geography, %(metres)s)
+  UNION ALL
+  SELECT t.i, h.slug, similarity(lower(tejido_unaccent(h.name)), t.folded)
+  FROM t JOIN import_hidden_point h ON h.location && t.box
+  WHERE similarity(lower(tejido_unaccent(h.name)), t.folded) >= %(similarity)s
+    AND ST_DWithin(h.location::geography, t.p::geography, %(metres)s)
+)
+SELECT i, slug, score FROM near ORDER BY i, score DESC
+"""
+#: Half the side of the coarsest grid cell (region precision), in degrees.
+HALF_CELL_DEG = 0.5 / min(CELLS_PER_DEGREE.values())
 
 
 def batched(items: list, size: int):
@@ -99,17 +127,20 @@ def _translations(region: Region) -> list[str]:
 
 
 def _point_arrays(rows: list[tuple[int, Row]]):
-    return [i for i, _ in rows], [row.point.x for _, row in rows], [row.point.y for _, row in rows]
+    return [i for i, _ in rows], [row.xy[0] for _, row in rows], [row.xy[1] for _, row in rows]
 
 
 def drop_pieces() -> None:
+    """Drop the tables an import made (region pieces, hidden listings' points)."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS import_region_piece")
+        cursor.execute("DROP TABLE IF EXISTS import_region_piece, import_hidden_point")
 
 
 def check_regions(rows: list[Row]) -> None:
     """Reject a point outside the country or state its row declares (naming a swap of lat
     and lng when the swapped point falls inside); fill a missing country from the point."""
+    if not rows:
+        return  # nothing to check nor to write: no pieces of boundaries needed
     boundaries = Boundaries()
     located = [(i, row) for i, row in enumerate(rows) if row.ok and row.point is not None]
     outside: list[tuple[int, int, str, int]] = []  # (row, region id, what it is, tolerance)
@@ -117,11 +148,19 @@ def check_regions(rows: list[Row]) -> None:
         cursor.execute(PIECES_SQL)
         for batch in batched(located, BATCH):
             cursor.execute(CONTAINING_SQL, _point_arrays(batch))
-            for i, countries, states in cursor.fetchall():
-                outside.extend(_compare(rows[i], i, countries, states, boundaries))
+            countries: dict[int, list[str]] = defaultdict(list)
+            states: dict[int, list[int]] = defaultdict(list)
+            for i, level, country, region in cursor.fetchall():
+                if level == RegionLevel.COUNTRY:
+                    countries[i].append(country)
+                else:
+                    states[i].append(region)
+            for i, _row in batch:
+                found = sorted(set(countries[i]))
+                outside.extend(_compare(rows[i], i, found, set(states[i]), boundaries))
         for batch in batched(outside, BATCH):
             ids = [i for i, *_ in batch]
-            xs, ys = [rows[i].point.x for i in ids], [rows[i].point.y for i in ids]
+            xs, ys = [rows[i].xy[0] for i in ids], [rows[i].xy[1] for i in ids]
             what = {i: label for i, _region, label, _m in batch}
             regions, metres = [item[1] for item in batch], [item[3] for item in batch]
             cursor.execute(OUTSIDE_SQL, [ids, regions, xs, ys, metres])
@@ -181,9 +220,9 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _metres(a, b) -> float:
-    lat1, lat2 = math.radians(a.y), math.radians(b.y)
-    dlat, dlng = lat2 - lat1, math.radians(b.x - a.x)
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lat2 = math.radians(a[1]), math.radians(b[1])
+    dlat, dlng = lat2 - lat1, math.radians(b[0] - a[0])
     h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
@@ -192,13 +231,24 @@ def flag_duplicates(rows: list[Row]) -> None:
     """Warn about rows with a similar name within 1 km of an existing listing (rows that
     create one) or of an earlier row of the file."""
     new = [(i, row) for i, row in enumerate(rows) if row.ok and row.point and not row.listing_id]
+    # A little over 1 km in degrees of latitude (and of longitude at the equator).
+    lat_deg = DUPLICATE_RADIUS_M / 111_000 * 1.01
     with connection.cursor() as cursor:
+        if new:
+            cursor.execute(HIDDEN_POINTS_SQL)
         for batch in batched(new, BATCH):
             ids, xs, ys = _point_arrays(batch)
-            names = [row.name for _, row in batch]
-            cursor.execute(
-                DUPLICATES_SQL, [ids, names, xs, ys, DUPLICATE_SIMILARITY, DUPLICATE_RADIUS_M]
-            )
+            parameters = {
+                "ids": ids,
+                "names": [row.name for _, row in batch],
+                "xs": xs,
+                "ys": ys,
+                "lat_deg": lat_deg,
+                "cell": HALF_CELL_DEG,
+                "similarity": DUPLICATE_SIMILARITY,
+                "metres": DUPLICATE_RADIUS_M,
+            }
+            cursor.execute(DUPLICATES_SQL, parameters)
             seen = set()
             for i, slug, score in cursor.fetchall():
                 if i not in seen:
@@ -216,9 +266,10 @@ def _flag_duplicates_in_file(rows: list[Row]) -> None:
         if not row.ok or row.point is None:
             continue
         grams = trigrams(row.name)
-        cy, cx = int(row.point.y // cell), int(row.point.x // cell)
+        x, y = row.xy
+        cy, cx = int(y // cell), int(x // cell)
         # Cells are narrower east-west away from the equator: look further along x.
-        reach = math.ceil(1 / max(math.cos(math.radians(row.point.y)), 0.05))
+        reach = math.ceil(1 / max(math.cos(math.radians(y)), 0.05))
         neighbours = (
             entry
             for dy in (-1, 0, 1)
@@ -228,7 +279,7 @@ def _flag_duplicates_in_file(rows: list[Row]) -> None:
         for other, other_grams in neighbours:
             if (
                 similarity(grams, other_grams) >= DUPLICATE_SIMILARITY
-                and _metres(row.point, other.point) <= DUPLICATE_RADIUS_M
+                and _metres(row.xy, other.xy) <= DUPLICATE_RADIUS_M
             ):
                 row.warnings.append(f"possible duplicate of line {other.line}")
                 break

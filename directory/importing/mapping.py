@@ -2,7 +2,7 @@
 (`presets.py`). fixtures/import/sample-mapping.toml shows every key.
 
 A mapping turns a record into flat values keyed by the columns of the tejido-csv format
-(`FIELDS`) plus a few extras (`precision`, `ownership_model`, `legal_form`,
+(`FIELDS`) plus a few extras (`precision`, `languages`, `ownership_model`, `legal_form`,
 `summary_<lang>`, `description_<lang>`); `rows.py` then checks and converts them.
 """
 
@@ -40,11 +40,14 @@ FIELDS = (
 )
 EXTRA_FIELDS = (
     "precision",
+    "languages",
     "ownership_model",
     "legal_form",
     *(f"{name}_{code}" for name in ("summary", "description") for code in ContentLanguage.values),
 )
-LIST_FIELDS = ("categories", "access")
+LIST_FIELDS = ("categories", "access", "languages")
+#: What defusedcsv (the CSV exports) puts a `'` before, so that no spreadsheet runs the cell.
+FORMULA_STARTS = ("@", "+", "-", "=", "|", "%")
 UNPLACED = ("reject", "hidden")
 
 
@@ -64,6 +67,10 @@ class Mapping:
     #: Tejido field -> value used when the row has none.
     defaults: dict[str, str] = field(default_factory=dict)
     list_separator: str = ";"
+    #: Lists may also be separated by spaces (the CSV export's lists).
+    lists_split_on_spaces: bool = False
+    #: Undo the formula neutralising of a CSV export (`'+1 555…` -> `+1 555…`).
+    unescape_formulas: bool = False
     #: A row that has no point and cannot be placed: "reject" it, or keep it "hidden".
     unplaced: str = "reject"
     #: A category the directory does not know: "reject" the row, or "warn" and go on.
@@ -99,8 +106,13 @@ class Mapping:
                 value = index.get(column)
                 if value:
                     break
+            if self.unescape_formulas:
+                value = unescape_formula(value)
             if name in LIST_FIELDS:
-                items = [item.strip() for item in value.split(self.list_separator)]
+                if self.lists_split_on_spaces:
+                    items = value.replace(self.list_separator, " ").split()
+                else:
+                    items = [item.strip() for item in value.split(self.list_separator)]
                 out[name] = [self._translate(name, item) for item in items if item]
             elif value:
                 out[name] = self._translate(name, value)
@@ -115,24 +127,27 @@ class Mapping:
 
 class _CaseIndex:
     """Values of a record by column name, exact first, then ignoring case (OSM files carry
-    keys differing only by case: the first non-empty one wins)."""
+    keys differing only by case: the first non-empty one wins). Each value is made text
+    once."""
 
     def __init__(self, values: dict) -> None:
         self.values = values
-        self.folded: dict[str, object] = {}
+        self.texts: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
         for key, value in values.items():
-            if _text(value) and str(key).casefold() not in self.folded:
-                self.folded[str(key).casefold()] = value
+            text = _text(value)
+            self.texts[key] = text
+            if text and str(key).casefold() not in self.folded:
+                self.folded[str(key).casefold()] = text
 
     def get(self, column: str) -> str:
-        value = self.values.get(column)
-        if not _text(value):
-            value = self.folded.get(column.casefold())
-        if not _text(value) and "." in column:
+        text = self.texts.get(column) or self.folded.get(column.casefold(), "")
+        if not text and "." in column:
             value = self.values
             for part in column.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-        return _text(value)
+            text = _text(value)
+        return text
 
 
 def _text(value) -> str:
@@ -140,9 +155,19 @@ def _text(value) -> str:
         return ""
     if isinstance(value, list):
         return ";".join(_text(item) for item in value if _text(item))
+    if isinstance(value, dict):
+        return ""  # an object is reached into with a dotted path, never taken whole
     if isinstance(value, float) and value.is_integer() and abs(value) > 1000:
         return str(int(value))
     return str(value).strip()
+
+
+def unescape_formula(value: str) -> str:
+    """A cell as it was before defusedcsv neutralised it: `'=A1` -> `=A1`, `'+1 555` ->
+    `+1 555` (and its `\\|` back to `|`). Other values are returned as they are."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
+        return value[1:].replace("\\|", "|")
+    return value
 
 
 def content_hash(values: dict, geometry) -> str:

@@ -3,7 +3,7 @@
 import difflib
 import re
 from datetime import time
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -59,13 +59,19 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries)
+
+
+@lru_cache(maxsize=4096)  # a file names the same few countries on every row
 def country_code(value: str) -> tuple[str, str]:
     """(ISO alpha-2, note) for a country as written: a code, a name in a few languages, a
     known alias, or a near spelling (noted); ("", "") when nothing fits."""
     text = value.strip()
     if not text:
         return "", ""
-    if len(text) == 2 and text.isalpha() and text.upper() in dict(countries):
+    if len(text) == 2 and text.isalpha() and text.upper() in _country_codes():
         return text.upper(), ""
     if text.casefold() in GREEK:
         return GREEK[text.casefold()], ""

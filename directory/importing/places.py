@@ -62,6 +62,8 @@ def place_rows(rows: list[Row], mapping: Mapping) -> None:
         country = row.fields["country"]
         postcode, locality = row.fields["postal_code"], row.fields["locality"]
         precision = row.fields["location_precision"]
+        if precision == LocationPrecision.HIDDEN and country:
+            continue  # hidden by choice: no point is needed (an export's hidden listings)
         missing = []
         if postcode and country in POSTCODE_COUNTRIES:
             point = gazetteer.zip_code(postcode)

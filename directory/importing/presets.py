@@ -1,6 +1,8 @@
 """Built-in mappings for the data sets Tejido imports often.
 
-- `tejido-csv`: our own columns (fixtures/import/tejido-template.csv).
+- `tejido-csv`: our own columns (fixtures/import/tejido-template.csv), what the CSV and
+  GeoPackage exports write.
+- `tejido-geojson`: the GeoJSON of the API (`export.geojson`, `?format=geojson`).
 - `coopsuk`: the ESSGlobal "standard" CSV of Co-operatives UK open data. Coordinates are
   the postcode unit's centre (Geo Container Latitude/Longitude), so listings get the `area`
   precision. A row without them cannot be placed: Tejido has no UK postcode gazetteer, and
@@ -71,7 +73,41 @@ OSM_COOPERATIVE = {"food_cooperative", "cooperative", "collective_energy"}
 
 
 def tejido_csv() -> Mapping:
-    return Mapping(name="tejido-csv", source="tejido-csv")
+    """Our columns; a CSV or GeoPackage export of Tejido loads back as it is (its lists are
+    space-separated, its formula-like cells start with `'`, its precision column is
+    `location_precision`)."""
+    return Mapping(
+        name="tejido-csv",
+        source="tejido-csv",
+        columns={"precision": ["precision", "location_precision"], "languages": ["languages"]},
+        lists_split_on_spaces=True,
+        unescape_formulas=True,
+    )
+
+
+def tejido_geojson() -> Mapping:
+    """Tejido's GeoJSON: the map layer (`export.geojson`: slug, name, kind, precision) and the
+    API's features (`?format=geojson`: the address, categories, access, languages and
+    summaries as JSON members too). The point is the public one; a feature without one is
+    kept hidden."""
+    summaries = {f"summary_{code}": [f"summary.{code}"] for code in ContentLanguage.values}
+    return Mapping(
+        name="tejido-geojson",
+        source="tejido-geojson",
+        columns={
+            "source_id": ["slug", "source_id", "id"],
+            "precision": ["location_precision", "precision"],
+            "street_address": ["address.street", "street_address"],
+            "locality": ["address.locality", "locality"],
+            "admin1": ["address.admin1", "admin1"],
+            "postal_code": ["address.postal_code", "postal_code"],
+            "country": ["address.country", "country"],
+            "language": ["original_language", "language"],
+            "languages": ["languages"],
+            **summaries,
+        },
+        unplaced="hidden",
+    )
 
 
 def coopsuk() -> Mapping:
@@ -234,6 +270,7 @@ def _kvm_hook(values: dict, record: Record, warnings: list[str]) -> None:
 
 PRESETS = {
     "tejido-csv": tejido_csv,
+    "tejido-geojson": tejido_geojson,
     "coopsuk": coopsuk,
     "osm": osm,
     "murmurations": murmurations,

@@ -1,6 +1,6 @@
 """Reading import files into records: CSV (any delimiter, UTF-8 or Latin-1), GeoJSON (with
 or without an old-style `crs`), JSON shapes of directories (Murmurations, Karte von morgen)
-and anything GDAL reads (GeoPackage, shapefile).
+and GeoPackage, shapefile (also zipped) and FlatGeobuf through GDAL, with those drivers only.
 
 A record is one input row: its line (or feature number), its values as read, and its
 geometry in WGS84 if the format carries one. A file that cannot be read to its end raises
@@ -10,21 +10,34 @@ geometry in WGS84 if the format carries one. A file that cannot be read to its e
 import csv
 import io
 import json
+from ctypes import c_char_p
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.gis.gdal import DataSource, GDALException
+from django.contrib.gis.gdal import DataSource, Driver, GDALException
+from django.contrib.gis.gdal.prototypes import ds as ds_api
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
 from ..geo import SRID
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
-GDAL_SUFFIXES = {".gpkg", ".shp", ".gml", ".kml", ".fgb", ".zip"}
+GDAL_SUFFIXES = {".gpkg", ".shp", ".fgb", ".zip"}
+#: The only GDAL drivers that may open a file (GDAL picks a driver by content, not by name:
+#: without this list a ".gpkg" holding a VRT could make GDAL read any local file or URL, and
+#: GML fetches remote schemas). None of these reads another file or the network.
+GDAL_DRIVERS = (b"GPKG", b"ESRI Shapefile", b"FlatGeobuf")
 SNIFF_BYTES = 64 * 1024
 
 
 class ReadFailed(Exception):
-    """The file is broken (invalid JSON, a truncated CSV...): nothing may be imported."""
+    """The file is broken (invalid JSON, a truncated CSV...): nothing may be imported.
+    `code` says what is wrong for pages that explain it (empty, encoding, csv, json,
+    shape, crs, gis, kind); `line` where, when known."""
+
+    def __init__(self, message: str, *, code: str = "broken", line: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.line = line
 
 
 @dataclass
@@ -55,6 +68,13 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def read_csv(path: Path) -> ReadResult:
     text, encoding = decode(path.read_bytes())
+    if "\x00" in text[:SNIFF_BYTES]:
+        # Latin-1 decodes any bytes: NULs are what UTF-16 text or a binary file shows.
+        raise ReadFailed(
+            f"{path.name}: not a text file in UTF-8 or Latin-1 (UTF-16, or a spreadsheet "
+            "saved in its own format?)",
+            code="encoding",
+        )
     notes = [] if encoding == "utf-8" else ["file read as Latin-1 (it is not valid UTF-8)"]
     try:
         dialect = csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
@@ -67,9 +87,11 @@ def read_csv(path: Path) -> ReadResult:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration as error:
-        raise ReadFailed(f"{path.name}: the file is empty") from error
+        raise ReadFailed(f"{path.name}: the file is empty", code="empty") from error
     except csv.Error as error:
-        raise ReadFailed(f"{path.name}: the header cannot be read ({error})") from error
+        raise ReadFailed(
+            f"{path.name}: the header cannot be read ({error})", code="csv", line=1
+        ) from error
     records: list[Record] = []
     try:
         for row in reader:
@@ -80,10 +102,16 @@ def read_csv(path: Path) -> ReadResult:
                 record.error = f"{len(row)} fields where the header has {len(header)}"
             records.append(record)
     except csv.Error as error:
-        raise ReadFailed(f"{path.name} line {reader.line_num}: {error}") from error
+        raise ReadFailed(
+            f"{path.name} line {reader.line_num}: {error}", code="csv", line=reader.line_num
+        ) from error
     if records and records[-1].error and not text.endswith(("\n", "\r")):
         # A short last row without its line end: the file was cut off.
-        raise ReadFailed(f"{path.name} line {records[-1].line}: the file ends in mid-row")
+        raise ReadFailed(
+            f"{path.name} line {records[-1].line}: the file ends in mid-row",
+            code="csv",
+            line=records[-1].line,
+        )
     return ReadResult(records, notes)
 
 
@@ -94,7 +122,7 @@ def _crs_srid(data: dict) -> int:
         return SRID
     code = name.rsplit(":", 1)[-1]
     if not code.isdigit():
-        raise ReadFailed(f"unknown coordinate reference system {name!r}")
+        raise ReadFailed(f"unknown coordinate reference system {name!r}", code="crs")
     return int(code)
 
 
@@ -110,11 +138,15 @@ def geometry_from_geojson(geometry: dict | None, srid: int) -> GEOSGeometry | No
 
 def load_json(path: Path):
     text, _encoding = decode(path.read_bytes())
+    if not text.strip():
+        raise ReadFailed(f"{path.name}: the file is empty", code="empty")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ReadFailed(
-            f"{path.name}: invalid JSON at line {error.lineno} ({error.msg})"
+            f"{path.name}: invalid JSON at line {error.lineno} ({error.msg})",
+            code="json",
+            line=error.lineno,
         ) from error
 
 
@@ -122,11 +154,13 @@ def read_geojson(path: Path, data: dict) -> ReadResult:
     srid = _crs_srid(data)
     features = data.get("features")
     if not isinstance(features, list):
-        raise ReadFailed(f"{path.name}: a FeatureCollection without a features list")
+        raise ReadFailed(f"{path.name}: a FeatureCollection without a features list", code="shape")
     records = []
     for index, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            raise ReadFailed(f"{path.name} feature {index}: not a GeoJSON feature")
+            raise ReadFailed(
+                f"{path.name} feature {index}: not a GeoJSON feature", code="shape", line=index
+            )
         record = Record(line=index, values=dict(feature.get("properties") or {}))
         if feature.get("id") is not None:
             record.values.setdefault("id", feature["id"])
@@ -158,22 +192,45 @@ def read_json(path: Path) -> ReadResult:
     if entries is None:
         raise ReadFailed(
             f"{path.name}: neither GeoJSON nor a list of entries "
-            '(a list, {"data": [...]} or {"visible": [...]})'
+            '(a list, {"data": [...]} or {"visible": [...]})',
+            code="shape",
         )
     records = []
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise ReadFailed(f"{path.name} entry {index}: not an object")
+            raise ReadFailed(f"{path.name} entry {index}: not an object", code="shape", line=index)
         records.append(Record(line=index, values=entry))
     return ReadResult(records)
 
 
-def read_gdal(path: Path) -> ReadResult:
+def open_gdal(name: str) -> DataSource:
+    """`name` opened read-only by one of GDAL_DRIVERS, or GDALException."""
+    Driver.ensure_registered()
+    allowed = (c_char_p * (len(GDAL_DRIVERS) + 1))(*GDAL_DRIVERS, None)
     try:
-        layer = DataSource(str(path))[0]
+        handle = ds_api.open_ds(
+            name.encode(), ds_api.GDAL_OF_READONLY | ds_api.GDAL_OF_VECTOR, allowed, None, None
+        )
+    except GDALException:
+        raise GDALException("not a GeoPackage, shapefile or FlatGeobuf file") from None
+    return DataSource(handle, ds_api.get_dataset_driver(handle))
+
+
+def read_gdal(path: Path) -> ReadResult:
+    # GDAL opens a zipped shapefile through its /vsizip/ file system.
+    name = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        layer = open_gdal(name)[0]
     except (GDALException, IndexError) as error:
-        raise ReadFailed(f"{path.name}: not a readable GIS file ({error})") from error
+        raise ReadFailed(f"{path.name}: not a readable GIS file ({error})", code="gis") from error
     srid = layer.srs.srid if layer.srs and layer.srs.srid else SRID
+    try:
+        return _gdal_records(layer, srid)
+    except GDALException as error:
+        raise ReadFailed(f"{path.name}: not a readable GIS file ({error})", code="gis") from error
+
+
+def _gdal_records(layer, srid: int) -> ReadResult:
     records = []
     for index, feature in enumerate(layer, start=1):
         values = {name: feature.get(name) for name in layer.fields}
@@ -202,5 +259,6 @@ def read_file(path: Path) -> ReadResult:
     if suffix in GDAL_SUFFIXES:
         return read_gdal(path)
     raise ReadFailed(
-        f"{path.name}: unknown kind of file (CSV, GeoJSON, JSON, GeoPackage or shapefile)"
+        f"{path.name}: unknown kind of file (CSV, GeoJSON, JSON, GeoPackage or shapefile)",
+        code="kind",
     )

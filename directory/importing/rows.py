@@ -25,6 +25,12 @@ from .readers import Record
 
 TEXT_FIELDS = ("summary", "description")
 ADDRESS = ("street_address", "locality", "postal_code")
+# Django computes `Choices.values` anew on each use: once here, not once per row.
+KINDS = tuple(ListingKind.values)
+LANGUAGES = tuple(ContentLanguage.values)
+PRECISIONS = frozenset(LocationPrecision.values)
+ACCESS_FACTS = frozenset(AccessFact.values)
+OWNERSHIP_MODELS = frozenset(OwnershipModel.values)
 
 
 class Rejected(Exception):
@@ -50,6 +56,15 @@ class Row:
     error: str = ""
     outcome: str = ""
     listing_id: int | None = None
+    _xy: tuple[float, float] | None = field(default=None, repr=False, compare=False)
+    _xy_of: Point | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def xy(self) -> tuple[float, float]:
+        """(lng, lat) of the point, read from GEOS once (checks read them many times)."""
+        if self._xy_of is not self.point:
+            self._xy, self._xy_of = (self.point.x, self.point.y), self.point
+        return self._xy
 
     def reject(self, reason: str) -> None:
         self.error = self.error or reason
@@ -79,8 +94,8 @@ def _max_length(name: str) -> int:
 
 def _kind(value: str) -> str:
     key = value.strip().lower().replace(" ", "_").replace("-", "_")
-    if key not in ListingKind.values:
-        raise Rejected(f"unknown kind {value!r} (use {', '.join(ListingKind.values)})")
+    if key not in KINDS:
+        raise Rejected(f"unknown kind {value!r} (use {', '.join(KINDS)})")
     return key
 
 
@@ -104,24 +119,25 @@ def _location(row: Row, values: dict, record: Record) -> None:
                 row.service_area = area
             except ValidationError as error:
                 row.warnings.append(f"service area not kept ({' '.join(error.messages)})")
-        point = geom if geom.geom_type == "Point" else geom.point_on_surface
-        row.point = Point(point.x, point.y, srid=SRID)
+        x, y = (geom if geom.geom_type == "Point" else geom.point_on_surface).coords[:2]
     elif values.get("lat") or values.get("lng"):
         if not (values.get("lat") and values.get("lng")):
             raise Rejected("give both lat and lng, or neither")
-        lat = _coordinate(values["lat"], "lat")
-        lng = _coordinate(values["lng"], "lng")
-        row.point = Point(lng, lat, srid=SRID)
-    x, y = (row.point.x, row.point.y) if row.point is not None else (0, 0)
+        y = _coordinate(values["lat"], "lat")
+        x = _coordinate(values["lng"], "lng")
+    else:
+        return
     if not (-180 <= x <= 180 and -90 <= y <= 90):
         swapped = " (lat and lng look swapped)" if abs(x) <= 90 and abs(y) <= 180 else ""
         raise Rejected(f"point (lng {x}, lat {y}) is outside -180..180 / -90..90{swapped}")
+    row.point = Point(x, y, srid=SRID)
+    row._xy, row._xy_of = (x, y), row.point
 
 
 def _texts(row: Row, values: dict, language: str) -> None:
     filled = []
     for name in TEXT_FIELDS:
-        texts = {code: values.get(f"{name}_{code}", "") for code in ContentLanguage.values}
+        texts = {code: values.get(f"{name}_{code}", "") for code in LANGUAGES}
         if values.get(name):
             texts[language] = values[name]
         for code, text in texts.items():
@@ -185,7 +201,7 @@ def _contacts(row: Row, values: dict) -> None:
 
 
 def _hours(row: Row, values: dict) -> None:
-    for code in ContentLanguage.values:
+    for code in LANGUAGES:
         row.fields[f"opening_hours_notes_{code}"] = ""
     text = values.get("opening_hours", "")
     if not text:
@@ -228,7 +244,7 @@ def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Voca
     row.fields["kind"] = _kind(values["kind"])
     row.fields["name"] = row.name
     language = values.get("language", "en").strip().lower()
-    if language not in ContentLanguage.values:
+    if language not in LANGUAGES:
         raise Rejected(f"unknown language {language!r} (use es, pt, fr or en)")
     _texts(row, values, language)
     _country_and_admin1(row, values)
@@ -238,24 +254,27 @@ def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Voca
             raise Rejected(f"{name} longer than {_max_length(name)} characters")
         row.fields[name] = value
     precision = values.get("precision", LocationPrecision.AREA)
-    if precision not in LocationPrecision.values:
+    if precision not in PRECISIONS:
         raise Rejected(f"unknown precision {precision!r}")
     row.fields["location_precision"] = precision
     _location(row, values, record)
     _categories(row, values.get("categories", []), vocab, mapping)
     access = list(dict.fromkeys(values.get("access", [])))
-    if unknown := [fact for fact in access if fact not in AccessFact.values]:
+    if unknown := [fact for fact in access if fact not in ACCESS_FACTS]:
         raise Rejected(f"unknown access fact: {', '.join(unknown)}")
     row.fields["access"] = access
     ownership = values.get("ownership_model", "")
-    if ownership and ownership not in OwnershipModel.values:
+    if ownership and ownership not in OWNERSHIP_MODELS:
         row.warnings.append(f"ownership model {ownership!r} unknown: not kept")
         ownership = ""
     row.fields["ownership_model"] = ownership
     row.fields["legal_form"] = values.get("legal_form", "")[: _max_length("legal_form")]
     _contacts(row, values)
     _hours(row, values)
+    row.fields["languages"] = list(
+        dict.fromkeys(code.strip().lower() for code in values.get("languages", []))
+    )
     try:
-        validate_language_codes(row.fields.get("languages", []))
+        validate_language_codes(row.fields["languages"])
     except ValidationError as error:
         raise Rejected(" ".join(error.messages)) from error

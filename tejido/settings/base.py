@@ -234,10 +234,17 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# Largest file a moderator may upload on the import page (/moderation/imports/). The dry
+# run and the import run within the request: 2 MB of CSV (~10,000 rows) takes about 7 s to
+# check and 16 s to write (bench/README.md), inside gunicorn's 30 s; larger files go
+# through `manage.py import_listings`.
+IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 
 # GDAL older than 3.9 cannot block file and network access from spatial references. Tejido
-# opens with GDAL only files it ships or an operator names (region loading); geometries
-# from users are parsed by GEOS, never by GDAL.
+# opens with GDAL the files it ships or an operator names (region loading), and imported
+# files only through the GeoPackage, shapefile and FlatGeobuf drivers, which read nothing
+# else (`directory.importing.readers.GDAL_DRIVERS`); SRIDs come from EPSG codes, and
+# geometries from users are parsed by GEOS.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # --- API -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from directory.choices import ListingStatus, LocationPrecision, RegionLevel
 from directory.demo import REGION_SOURCES, load_categories
@@ -370,3 +371,94 @@ def test_latin1_csv_is_read_and_the_report_says_so(tmp_path):
     report = run(path, "--commit", report=tmp_path / "r.csv")
     assert "Latin-1" in report[0]["reason"]
     assert Listing.objects.get().name == "Cooperativa Ñandú"
+
+
+def test_an_import_fills_the_texts_of_the_rows_language_only(tmp_path):
+    # The moderators' page imports in its reader's language: that must not become a copy.
+    path = tejido_csv(
+        tmp_path, "a,Comedor Uno,mutual_aid,44.95,-93.09,,Saint Paul,MN,,US,,,,Sopa.,,es,,,"
+    )
+    with translation.override("en"):
+        run(path, "--commit")
+    listing = Listing.objects.get()
+    assert (listing.summary_es, listing.summary_en) == ("Sopa.", "")
+
+
+def test_tejido_csv_reads_what_the_csv_export_writes(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        f"{HEADER},location_precision,languages\n"
+        # Space-separated lists, a phone neutralised by defusedcsv, no point: hidden.
+        "h,Refugio,mutual_aid,,,,,MN,,US,,,'+16515550100,'- Cama y comida.,,es,"
+        "food-banks shelters,free walk_in,Su 00:00-23:59,hidden,es nah\n",
+        encoding="utf-8",
+    )
+    report = run(path, "--commit", report=tmp_path / "r.csv")
+    assert [row["outcome"] for row in report] == ["created"]
+    listing = Listing.objects.get()
+    assert listing.location is None
+    assert listing.location_precision == LocationPrecision.HIDDEN
+    assert listing.summary_es == "- Cama y comida."
+    assert set(listing.categories.values_list("slug", flat=True)) == {"food-banks", "shelters"}
+    assert listing.access == ["free", "walk_in"]
+    assert listing.languages == ["es", "nah"]
+    assert list(listing.contacts.values_list("kind", "value")) == [("phone", "+16515550100")]
+
+
+def test_a_similar_name_near_a_hidden_or_area_listing_is_a_possible_duplicate(tmp_path):
+    # Neither has its true point in public: the check still compares true points.
+    ListingFactory(
+        name="Refugio Nocturno Norte",
+        slug="refugio-nocturno-norte",
+        country="US",
+        location=Point(-93.0900, 44.9500, srid=4326),
+        location_precision=LocationPrecision.HIDDEN,
+    )
+    ListingFactory(
+        name="Despensa del Barrio Este",
+        slug="despensa-del-barrio-este",
+        country="US",
+        location=Point(-93.2000, 44.9800, srid=4326),
+        location_precision=LocationPrecision.REGION,
+    )
+    path = tejido_csv(
+        tmp_path,
+        "a,Refugio Nocturno Norte,mutual_aid,44.951,-93.091,,Saint Paul,MN,,US,,,,,,es,,,",
+        "b,Despensa del Barrio Este,mutual_aid,44.981,-93.201,,Saint Paul,MN,,US,,,,,,es,,,",
+        "c,Despensa del Barrio Este,mutual_aid,45.10,-93.40,,Saint Paul,MN,,US,,,,,,es,,,",
+    )
+    report = run(path, report=tmp_path / "r.csv")
+    assert "possible duplicate of listing refugio-nocturno-norte" in report[0]["reason"]
+    assert "possible duplicate of listing despensa-del-barrio-este" in report[1]["reason"]
+    assert "possible duplicate" not in report[2]["reason"]  # the same name 20 km away
+
+
+@pytest.mark.parametrize("name", ["listings.gpkg", "listings.fgb", "listings.zip"])
+def test_a_gis_file_that_points_gdal_at_another_file_is_refused(tmp_path, name):
+    """GDAL chooses a driver by content: a VRT named like a GeoPackage (or zipped as a
+    shapefile) would read any file the server can. Only the GeoPackage, shapefile and
+    FlatGeobuf drivers may open an upload."""
+    import zipfile
+
+    from directory.importing.readers import ReadFailed, read_file
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("name,kind,lat,lng\nSecret place,cooperative,19.4,-99.1\n")
+    vrt = (
+        f"<OGRVRTDataSource><OGRVRTLayer name='secret'><SrcDataSource>{secret}"
+        "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"
+    )
+    path = tmp_path / name
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("listings.vrt", vrt)
+    else:
+        path.write_text(vrt)
+    with pytest.raises(ReadFailed) as failed:
+        read_file(path)
+    assert "Secret place" not in str(failed.value)
+    # The same file opened the way GDAL opens by default is read: the check is not vacuous.
+    from django.contrib.gis.gdal import DataSource
+
+    opened = DataSource(f"/vsizip/{path}" if name.endswith(".zip") else str(path))
+    assert [feature.get("name") for feature in opened[0]] == ["Secret place"]
