@@ -3,6 +3,7 @@
 Every write goes through `directory.services` / `directory.moderation` with the same data
 the API sends; permissions come from `directory.rules`."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,8 @@ from directory.choices import AuditAction, LocationPrecision, MembershipRole, Ne
 from directory.models import Listing, Need, Place
 
 from . import listing_forms as lf
+from . import need_forms, service_forms
+from .govuk import apply_service_errors, error_summary
 
 #: Places offered after a look-up.
 PLACE_CHOICES = 5
@@ -60,7 +63,7 @@ def index(request):
 def _quiet(*things) -> None:
     """Bound forms shown again after a look-up or a preview: nothing is checked yet."""
     for thing in things:
-        if isinstance(thing, lf.forms.BaseFormSet):
+        if isinstance(thing, forms.BaseFormSet):
             thing.full_clean()
             thing._non_form_errors = ErrorList()
             thing._errors = [ErrorDict() for _form in thing.forms]
@@ -121,7 +124,7 @@ def _render_listing_form(request, listing, form, contacts, hours, places=(), sta
         "places": places,
         "previews": previews,
         "preview": previews.get(chosen, previews[LocationPrecision.AREA]),
-        "errors": lf.error_summary(form, contacts, hours),
+        "errors": error_summary(form, contacts, hours),
         "tile_url": settings.TILE_URL,
         "tile_attribution": settings.TILE_ATTRIBUTION,
         "precision_choices": [
@@ -135,8 +138,8 @@ def _listing_form_page(request, listing=None):
     initial, contact_rows, hour_rows = {}, [], []
     if listing is not None:
         initial = lf.listing_initial(listing)
-        contact_rows = lf.contact_initial(listing)
-        hour_rows = lf.hours_initial(listing)
+        contact_rows = service_forms.contact_initial(listing)
+        hour_rows = service_forms.hours_initial(listing)
     if request.method != "POST":
         if (
             listing is not None
@@ -150,14 +153,14 @@ def _listing_form_page(request, listing=None):
             request,
             listing,
             lf.ListingForm(initial=initial),
-            lf.ContactFormSet(prefix="contacts", initial=contact_rows),
-            lf.OpeningFormSet(prefix="hours", initial=hour_rows),
+            service_forms.ContactFormSet(prefix="contacts", initial=contact_rows),
+            service_forms.OpeningFormSet(prefix="hours", initial=hour_rows),
         )
     data = request.POST.copy()
     action = data.get("action", "save")
     form = lf.ListingForm(data, initial=initial)
-    contacts = lf.ContactFormSet(data, prefix="contacts", initial=contact_rows)
-    hours = lf.OpeningFormSet(data, prefix="hours", initial=hour_rows)
+    contacts = service_forms.ContactFormSet(data, prefix="contacts", initial=contact_rows)
+    hours = service_forms.OpeningFormSet(data, prefix="hours", initial=hour_rows)
     if action in ("lookup", "preview") or data.get("use_place"):
         _quiet(form, contacts, hours)
         places = _look_up_place(request, data, form) if action != "preview" else []
@@ -177,7 +180,7 @@ def _listing_form_page(request, listing=None):
                 services.listing_update(listing=listing, by=request.user, data=payload)
                 messages.success(request, _("Your changes are saved."))
         except ValidationError as error:
-            lf.apply_service_errors(form, error, fields=lf.LISTING_ERROR_FIELDS, contacts=contacts)
+            apply_service_errors(form, error, fields=lf.LISTING_ERROR_FIELDS, contacts=contacts)
         else:
             return redirect("pages:dashboard")
     return _render_listing_form(request, listing, form, contacts, hours)
@@ -253,7 +256,7 @@ def listing_members(request, slug):
                 role=form.cleaned_data["role"],
             )
         except ValidationError as error:
-            lf.apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Added. They will see the listing on their dashboard."))
             return redirect("pages:listing_members", slug=listing.slug)
@@ -261,7 +264,7 @@ def listing_members(request, slug):
     return render(
         request,
         "pages/dashboard/members.html",
-        {"listing": listing, "members": members, "form": form, "errors": lf.error_summary(form)},
+        {"listing": listing, "members": members, "form": form, "errors": error_summary(form)},
     )
 
 
@@ -269,8 +272,8 @@ def listing_members(request, slug):
 
 
 def _need_form_page(request, listing, need=None):
-    initial = lf.need_initial(need) if need is not None else {}
-    form = lf.NeedForm(request.POST or None, initial=initial)
+    initial = need_forms.need_initial(need) if need is not None else {}
+    form = need_forms.NeedForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if need is None:
@@ -278,14 +281,14 @@ def _need_form_page(request, listing, need=None):
             else:
                 services.need_update(need=need, by=request.user, data=form.service_data())
         except ValidationError as error:
-            lf.apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("The need is saved."))
             return redirect("pages:dashboard")
     return render(
         request,
         "pages/dashboard/need_form.html",
-        {"listing": listing, "need": need, "form": form, "errors": lf.error_summary(form)},
+        {"listing": listing, "need": need, "form": form, "errors": error_summary(form)},
     )
 
 

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +25,7 @@ from directory.importing.presets import PRESETS
 from directory.importing.readers import ReadFailed
 from directory.importing.run import OUTCOMES, StaleImport
 
-from .listing_forms import GovukForm, error_summary
+from .govuk import GovukForm, error_summary
 from .moderation import moderator_required
 
 #: Rows of the report shown on the page; the CSV has them all.
@@ -44,10 +44,10 @@ PRESET_LABELS = {
     "kvm": gettext_lazy("Karte von morgen (JSON)"),
 }
 OUTCOME_LABELS = {
-    "created": gettext_lazy("new"),
-    "updated": gettext_lazy("updated"),
-    "unchanged": gettext_lazy("unchanged"),
-    "rejected": gettext_lazy("rejected"),
+    "created": pgettext_lazy("rows of an import", "new"),
+    "updated": pgettext_lazy("rows of an import", "updated"),
+    "unchanged": pgettext_lazy("rows of an import", "unchanged"),
+    "rejected": pgettext_lazy("rows of an import", "rejected"),
 }
 
 

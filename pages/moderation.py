@@ -14,7 +14,8 @@ from directory import moderation
 from directory.choices import AccessFact, ListingStatus, ReportStatus
 from directory.models import Listing, Report
 
-from . import listing_forms as lf
+from .govuk import apply_service_errors, error_summary
+from .review_forms import RejectForm, ResolveForm
 
 ACCESS_LABELS = dict(AccessFact.choices)
 
@@ -43,18 +44,18 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
             "listing": listing,
             "review": reviews[listing.pk],
             "access": [ACCESS_LABELS.get(value, value) for value in listing.access],
-            "reject": reject_forms.get(listing.pk) or lf.RejectForm(prefix=f"reject-{listing.pk}"),
+            "reject": reject_forms.get(listing.pk) or RejectForm(prefix=f"reject-{listing.pk}"),
         }
         for listing in pending
     ]
     reports = [
         {
             "report": report,
-            "form": resolve_forms.get(report.pk) or lf.ResolveForm(prefix=f"report-{report.pk}"),
+            "form": resolve_forms.get(report.pk) or ResolveForm(prefix=f"report-{report.pk}"),
         }
         for report in moderation.open_reports()
     ]
-    errors = lf.error_summary(*reject_forms.values(), *resolve_forms.values())
+    errors = error_summary(*reject_forms.values(), *resolve_forms.values())
     return render(
         request,
         "pages/moderation/queue.html",
@@ -91,14 +92,14 @@ def approve(request, slug):
 @require_POST
 def reject(request, slug):
     listing = get_object_or_404(Listing, slug=slug, status=ListingStatus.PENDING)
-    form = lf.RejectForm(request.POST, prefix=f"reject-{listing.pk}")
+    form = RejectForm(request.POST, prefix=f"reject-{listing.pk}")
     if form.is_valid():
         try:
             moderation.listing_reject(
                 listing=listing, moderator=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            lf.apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -115,7 +116,7 @@ def resolve(request, pk):
     report = get_object_or_404(
         Report.objects.select_related("listing"), pk=pk, status=ReportStatus.OPEN
     )
-    form = lf.ResolveForm(request.POST, prefix=f"report-{report.pk}")
+    form = ResolveForm(request.POST, prefix=f"report-{report.pk}")
     if form.is_valid():
         try:
             moderation.report_resolve(
@@ -125,7 +126,7 @@ def resolve(request, pk):
                 status=form.cleaned_data["status"],
             )
         except ValidationError as error:
-            lf.apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("The report is closed."))
             return redirect("pages:moderation")
