@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, npgettext, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,6 +49,18 @@ OUTCOME_LABELS = {
     "unchanged": pgettext_lazy("rows of an import", "unchanged"),
     "rejected": pgettext_lazy("rows of an import", "rejected"),
 }
+
+
+def count_label(outcome: str, n: int) -> str:
+    """What follows a count of rows ("3 new"): in plural forms, which some languages need."""
+    context = "count of import rows"
+    labels = {
+        "created": npgettext(context, "new", "new", n),
+        "updated": npgettext(context, "updated", "updated", n),
+        "unchanged": npgettext(context, "unchanged", "unchanged", n),
+        "rejected": npgettext(context, "rejected", "rejected", n),
+    }
+    return labels.get(outcome, outcome)
 
 
 def read_error(error: ReadFailed) -> str:
@@ -269,7 +281,12 @@ def _report_rows(upload: uploads.Upload) -> list[dict]:
 
 def _report_page(request, upload: uploads.Upload, *, status=200, stale=False):
     counts = [
-        (outcome, OUTCOME_LABELS[outcome], upload.counts.get(outcome, 0)) for outcome in OUTCOMES
+        (
+            outcome,
+            count_label(outcome, upload.counts.get(outcome, 0)),
+            upload.counts.get(outcome, 0),
+        )
+        for outcome in OUTCOMES
     ]
     total = sum(upload.counts.values())
     context = {
