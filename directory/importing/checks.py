@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.db import connection
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from ..choices import RegionLevel
 from ..models import Region
@@ -127,7 +128,7 @@ def _translations(region: Region) -> list[str]:
 
 
 def _point_arrays(rows: list[tuple[int, Row]]):
-    return [i for i, _ in rows], [row.xy[0] for _, row in rows], [row.xy[1] for _, row in rows]
+    return [i for i, _row in rows], [row.xy[0] for _i, row in rows], [row.xy[1] for _i, row in rows]
 
 
 def drop_pieces() -> None:
@@ -143,7 +144,8 @@ def check_regions(rows: list[Row]) -> None:
         return  # nothing to check nor to write: no pieces of boundaries needed
     boundaries = Boundaries()
     located = [(i, row) for i, row in enumerate(rows) if row.ok and row.point is not None]
-    outside: list[tuple[int, int, str, int]] = []  # (row, region id, what it is, tolerance)
+    # (row, region id, its name, "country" or "state", tolerance)
+    outside: list[tuple[int, int, str, str, int]] = []
     with connection.cursor() as cursor:
         cursor.execute(PIECES_SQL)
         for batch in batched(located, BATCH):
@@ -159,23 +161,39 @@ def check_regions(rows: list[Row]) -> None:
                 found = sorted(set(countries[i]))
                 outside.extend(_compare(rows[i], i, found, set(states[i]), boundaries))
         for batch in batched(outside, BATCH):
-            ids = [i for i, *_ in batch]
+            ids = [item[0] for item in batch]
             xs, ys = [rows[i].xy[0] for i in ids], [rows[i].xy[1] for i in ids]
-            what = {i: label for i, _region, label, _m in batch}
-            regions, metres = [item[1] for item in batch], [item[3] for item in batch]
+            what = {item[0]: item[2:4] for item in batch}
+            regions, metres = [item[1] for item in batch], [item[4] for item in batch]
             cursor.execute(OUTSIDE_SQL, [ids, regions, xs, ys, metres])
             for i, near, swapped_inside in cursor.fetchall():
-                if near:
-                    continue
-                row = rows[i]
-                where = f"(lat {row.point.y}, lng {row.point.x})"
-                if swapped_inside:
-                    row.reject(
-                        f"lat and lng look swapped: {where} is outside {what[i]}, "
-                        "the swapped point is inside"
-                    )
-                else:
-                    row.reject(f"the point {where} is outside {what[i]}")
+                if not near:
+                    rows[i].reject(_outside(rows[i], *what[i], swapped=swapped_inside))
+
+
+def _outside(row: Row, name: str, level: str, *, swapped: bool) -> str:
+    """Why a point outside the country or state its row declares is rejected."""
+    values = {"lat": row.point.y, "lng": row.point.x, "region": name}
+    if level == "country" and swapped:
+        message = _(
+            "Lat and lng look swapped: the point (lat %(lat)s, lng %(lng)s) is outside "
+            "%(region)s, the country the row gives, and the swapped point is inside."
+        )
+    elif level == "country":
+        message = _(
+            "The point (lat %(lat)s, lng %(lng)s) is outside %(region)s, the country the row gives."
+        )
+    elif swapped:
+        message = _(
+            "Lat and lng look swapped: the point (lat %(lat)s, lng %(lng)s) is outside "
+            "%(region)s, the state or province the row gives, and the swapped point is inside."
+        )
+    else:
+        message = _(
+            "The point (lat %(lat)s, lng %(lng)s) is outside %(region)s, the state or province "
+            "the row gives."
+        )
+    return message % values
 
 
 def _compare(row: Row, i: int, countries: list, states: list, boundaries: Boundaries):
@@ -183,27 +201,31 @@ def _compare(row: Row, i: int, countries: list, states: list, boundaries: Bounda
     declared = row.fields["country"]
     if not declared:
         if not countries:
-            row.reject("no country given, and the point is in no country the directory knows")
+            row.reject(_("The row gives no country, and the point is in no country Tejido knows."))
             return
         row.fields["country"] = declared = countries[0]
-        row.warnings.append(f"country {declared} taken from the point")
-    elif declared not in boundaries.countries:
-        row.warnings.append(f"no boundary of {declared} loaded: the point was not checked")
-    elif declared not in countries:
-        yield (
-            i,
-            boundaries.countries[declared],
-            f"{declared}, its declared country",
-            COUNTRY_TOLERANCE_M,
+        row.warnings.append(
+            # Translators: %(country)s is a country code (MX, US...).
+            _("The country %(country)s was taken from the point.") % {"country": declared}
         )
+    elif declared not in boundaries.countries:
+        row.warnings.append(
+            _("Tejido has no boundary of %(country)s: the point was not checked.")
+            % {"country": declared}
+        )
+    elif declared not in countries:
+        yield i, boundaries.countries[declared], declared, "country", COUNTRY_TOLERANCE_M
         return
     if not row.admin1_names or not boundaries.states.get(declared):
         return
     state = boundaries.state(declared, row.admin1_names)
     if state is None:
-        row.warnings.append(f"{row.fields['admin1']!r} is not a state or province of {declared}")
+        row.warnings.append(
+            _("“%(state)s” is not a state or province of %(country)s.")
+            % {"state": row.fields["admin1"], "country": declared}
+        )
     elif state not in states:
-        yield i, state, f"{boundaries.state_names[state]}, its declared state", STATE_TOLERANCE_M
+        yield i, state, boundaries.state_names[state], "state", STATE_TOLERANCE_M
 
 
 # --- Duplicates -----------------------------------------------------------------------------
@@ -240,7 +262,7 @@ def flag_duplicates(rows: list[Row]) -> None:
             ids, xs, ys = _point_arrays(batch)
             parameters = {
                 "ids": ids,
-                "names": [row.name for _, row in batch],
+                "names": [row.name for _i, row in batch],
                 "xs": xs,
                 "ys": ys,
                 "lat_deg": lat_deg,
@@ -254,7 +276,13 @@ def flag_duplicates(rows: list[Row]) -> None:
                 if i not in seen:
                     seen.add(i)
                     rows[i].warnings.append(
-                        f"possible duplicate of listing {slug} (name similarity {score:.2f})"
+                        _(
+                            # Translators: %(slug)s names a listing in its address; the
+                            # similarity of the names is from 0 to 1.
+                            "This may be a duplicate of the listing %(slug)s (name "
+                            "similarity %(similarity).2f)."
+                        )
+                        % {"slug": slug, "similarity": score}
                     )
     _flag_duplicates_in_file(rows)
 
@@ -281,6 +309,8 @@ def _flag_duplicates_in_file(rows: list[Row]) -> None:
                 similarity(grams, other_grams) >= DUPLICATE_SIMILARITY
                 and _metres(row.xy, other.xy) <= DUPLICATE_RADIUS_M
             ):
-                row.warnings.append(f"possible duplicate of line {other.line}")
+                row.warnings.append(
+                    _("This may be a duplicate of line %(line)s.") % {"line": other.line}
+                )
                 break
         grid[(cy, cx)].append((row, grams))

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from ..choices import ContentLanguage, LocationPrecision
 from .readers import Record
 
@@ -52,7 +54,13 @@ UNPLACED = ("reject", "hidden")
 
 
 class MappingError(Exception):
-    """The mapping file is not usable; the message says why."""
+    """The mapping file is not usable: `reason` says why (a translated sentence), after the
+    file's path when it is known."""
+
+    def __init__(self, reason: str, *, path: Path | None = None):
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.reason = reason
+        self.path = path
 
 
 @dataclass
@@ -82,14 +90,21 @@ class Mapping:
         unknown = set(self.columns) | set(self.values) | set(self.defaults)
         unknown -= {*FIELDS, *EXTRA_FIELDS}
         if unknown:
-            raise MappingError(f"unknown Tejido fields: {', '.join(sorted(unknown))}")
+            raise MappingError(
+                _("Tejido has no fields %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+            )
         if self.unplaced not in UNPLACED:
-            raise MappingError(f"unplaced must be one of {UNPLACED}")
+            raise MappingError(
+                _("unplaced must be one of %(choices)s.") % {"choices": ", ".join(UNPLACED)}
+            )
         if self.unknown_categories not in ("reject", "warn"):
-            raise MappingError('unknown_categories must be "reject" or "warn"')
+            raise MappingError(_("unknown_categories must be “reject” or “warn”."))
         precision = self.defaults.get("precision", LocationPrecision.AREA)
         if precision not in LocationPrecision.values:
-            raise MappingError(f"precision must be one of {LocationPrecision.values}")
+            raise MappingError(
+                _("precision must be one of %(choices)s.")
+                % {"choices": ", ".join(LocationPrecision.values)}
+            )
         self.values = {
             name: {str(key).casefold(): str(value) for key, value in table.items()}
             for name, table in self.values.items()
@@ -189,7 +204,7 @@ def _strings(value, key: str) -> list[str]:
         return [value]
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
-    raise MappingError(f"columns.{key} must be a column name or a list of them")
+    raise MappingError(_("columns.%(key)s must be a column name or a list of them.") % {"key": key})
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -197,11 +212,13 @@ def load_mapping(path: Path) -> Mapping:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise MappingError(f"{path}: {error}") from error
+        raise MappingError(_unreadable(error), path=path) from error
     known = {"source", "columns", "values", "defaults", "list_separator", "unplaced"}
     known.add("unknown_categories")
     if unknown := set(data) - known:
-        raise MappingError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
+        raise MappingError(
+            _("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))}, path=path
+        )
     try:
         return Mapping(
             name=path.stem,
@@ -213,5 +230,12 @@ def load_mapping(path: Path) -> Mapping:
             unplaced=str(data.get("unplaced", "reject")),
             unknown_categories=str(data.get("unknown_categories", "reject")),
         )
+    except MappingError as error:
+        raise MappingError(error.reason, path=path) from error
     except (TypeError, ValueError) as error:
-        raise MappingError(f"{path}: {error}") from error
+        raise MappingError(_unreadable(error), path=path) from error
+
+
+def _unreadable(error: Exception) -> str:
+    # Translators: %(error)s is the TOML reader's own explanation, in English.
+    return _("The mapping cannot be read (%(error)s).") % {"error": error}

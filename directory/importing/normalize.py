@@ -8,6 +8,7 @@ from functools import cache, lru_cache
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from ..choices import ContactKind
@@ -65,27 +66,27 @@ def _country_codes() -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)  # a file names the same few countries on every row
-def country_code(value: str) -> tuple[str, str]:
-    """(ISO alpha-2, note) for a country as written: a code, a name in a few languages, a
-    known alias, or a near spelling (noted); ("", "") when nothing fits."""
+def country_code(value: str) -> tuple[str, bool]:
+    """(ISO alpha-2, guessed) for a country as written: a code, a name in a few languages,
+    a known alias, or a near spelling (guessed: the report says so); ("", False) when
+    nothing fits."""
     text = value.strip()
     if not text:
-        return "", ""
+        return "", False
     if len(text) == 2 and text.isalpha() and text.upper() in _country_codes():
-        return text.upper(), ""
+        return text.upper(), False
     if text.casefold() in GREEK:
-        return GREEK[text.casefold()], ""
+        return GREEK[text.casefold()], False
     key = slugify(text)
     if key in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[key], ""
+        return COUNTRY_ALIASES[key], False
     names = _country_names()
     if key in names:
-        return names[key], ""
+        return names[key], False
     close = difflib.get_close_matches(key, [*names, *COUNTRY_ALIASES], n=1, cutoff=0.8)
     if close:
-        code = names.get(close[0]) or COUNTRY_ALIASES[close[0]]
-        return code, f"country {text!r} read as {code}"
-    return "", ""
+        return names.get(close[0]) or COUNTRY_ALIASES[close[0]], True
+    return "", False
 
 
 def contact(kind: str, value: str, country: str) -> str:
@@ -107,7 +108,7 @@ def contact(kind: str, value: str, country: str) -> str:
             continue
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise ValidationError(f"not a phone number: {value!r}")
+    raise ValidationError(_("“%(value)s” is not a phone number.") % {"value": value})
 
 
 # --- OpenStreetMap opening_hours: the simple forms -------------------------------------------

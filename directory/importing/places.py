@@ -3,6 +3,7 @@ the town's. The point is then a centre, not the listing's own place, so its prec
 at least `area` (ZIP code) or `region` (town)."""
 
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
 
 from ..choices import LocationPrecision, PlaceKind
 from ..gazetteer import places_matching
@@ -70,24 +71,38 @@ def place_rows(rows: list[Row], mapping: Mapping) -> None:
             if point is not None:
                 row.point = point
                 row.fields["location_precision"] = coarsest(precision, LocationPrecision.AREA)
-                row.warnings.append(f"no coordinates: placed at the centre of ZIP code {postcode}")
+                row.warnings.append(
+                    _("No coordinates: placed at the centre of ZIP code %(code)s.")
+                    % {"code": postcode}
+                )
                 continue
-            missing.append(f"ZIP code {postcode} is not in the gazetteer")
+            missing.append(_("The ZIP code %(code)s is not in the gazetteer.") % {"code": postcode})
+        elif postcode and country:
+            missing.append(
+                # Translators: %(country)s is a country code (GB, MX...).
+                _("There is no postcode gazetteer for %(country)s to place postcode %(code)s.")
+                % {"country": country, "code": postcode}
+            )
         elif postcode:
             missing.append(
-                f"there is no {country or 'such'} postcode gazetteer to place postcode {postcode}"
+                _("There is no postcode gazetteer to place postcode %(code)s.") % {"code": postcode}
             )
         if locality and country:
             town = gazetteer.town(country, locality, row.fields["admin1"])
             if town is not None:
                 row.point = town[1]
                 row.fields["location_precision"] = coarsest(precision, LocationPrecision.REGION)
-                row.warnings.append(f"no coordinates: placed at the centre of {town[0]}")
+                row.warnings.append(
+                    # Translators: %(place)s is a town with its state and country.
+                    _("No coordinates: placed at the centre of %(place)s.") % {"place": town[0]}
+                )
                 continue
-            missing.append(f"{locality!r} is not in the gazetteer")
-        reason = "no coordinates" + (f" ({'; '.join(missing)})" if missing else "")
+            missing.append(_("The town “%(town)s” is not in the gazetteer.") % {"town": locality})
         if mapping.unplaced == "hidden" and country:
             row.fields["location_precision"] = LocationPrecision.HIDDEN
-            row.warnings.append(f"{reason}: kept hidden, listed by country only")
+            row.warnings.append(_("No coordinates: kept hidden, listed by country only."))
+            row.warnings.extend(missing)
         else:
-            row.reject(f"{reason}: give lat and lng, or an address the gazetteer knows")
+            reason = _("No coordinates: give lat and lng, or an address the gazetteer knows.")
+            # Whole sentences, each translated: why the gazetteer could not place the row.
+            row.reject(" ".join([reason, *missing]))

@@ -15,6 +15,8 @@
 - `kvm`: Karte von morgen search results ({"visible": [...], "invisible": [...]}).
 """
 
+from django.utils.translation import gettext as _
+
 from ..choices import ContentLanguage, ListingKind
 from .mapping import Mapping
 from .readers import Record
@@ -152,7 +154,11 @@ def _coopsuk_hook(values: dict, record: Record, warnings: list[str]) -> None:
     if values.get("ownership_model") not in (None, *COOPSUK_OWNERSHIP.values()):
         values.pop("ownership_model")  # "Community of Interest"...: no Tejido equivalent
     if values.get("kind", "").startswith("http"):
-        warnings.append(f"organisational structure {values['kind']} unknown: co-operative")
+        warnings.append(
+            # Translators: %(structure)s is the address of an ESSGlobal term.
+            _("The organisational structure %(structure)s is unknown: read as a co-operative.")
+            % {"structure": values["kind"]}
+        )
         values["kind"] = ListingKind.COOPERATIVE
 
 
@@ -210,7 +216,12 @@ def _osm_hook(values: dict, record: Record, warnings: list[str]) -> None:
     )
     if others:
         warnings.append(
-            f"description in {', '.join(others)} not kept (content languages: es, pt, fr, en)"
+            _(
+                # Translators: %(languages)s are language codes (de, it...).
+                "The description in %(languages)s was not kept (Tejido holds texts in es, pt, "
+                "fr and en)."
+            )
+            % {"languages": ", ".join(others)}
         )
 
 

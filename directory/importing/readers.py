@@ -17,6 +17,8 @@ from pathlib import Path
 from django.contrib.gis.gdal import DataSource, Driver, GDALException
 from django.contrib.gis.gdal.prototypes import ds as ds_api
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..geo import SRID
 
@@ -71,11 +73,14 @@ def read_csv(path: Path) -> ReadResult:
     if "\x00" in text[:SNIFF_BYTES]:
         # Latin-1 decodes any bytes: NULs are what UTF-16 text or a binary file shows.
         raise ReadFailed(
-            f"{path.name}: not a text file in UTF-8 or Latin-1 (UTF-16, or a spreadsheet "
-            "saved in its own format?)",
+            _(
+                "%(file)s is not a text file in UTF-8 or Latin-1 (is it UTF-16, or a "
+                "spreadsheet saved in its own format?)."
+            )
+            % {"file": path.name},
             code="encoding",
         )
-    notes = [] if encoding == "utf-8" else ["file read as Latin-1 (it is not valid UTF-8)"]
+    notes = [] if encoding == "utf-8" else [_("The file was read as Latin-1: it is not UTF-8.")]
     try:
         dialect = csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
         delimiter = dialect.delimiter
@@ -87,10 +92,14 @@ def read_csv(path: Path) -> ReadResult:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration as error:
-        raise ReadFailed(f"{path.name}: the file is empty", code="empty") from error
+        raise ReadFailed(_("%(file)s is empty.") % {"file": path.name}, code="empty") from error
     except csv.Error as error:
         raise ReadFailed(
-            f"{path.name}: the header cannot be read ({error})", code="csv", line=1
+            # Translators: %(error)s is the CSV reader's own explanation, in English.
+            _("The header of %(file)s cannot be read (%(error)s).")
+            % {"file": path.name, "error": error},
+            code="csv",
+            line=1,
         ) from error
     records: list[Record] = []
     try:
@@ -99,16 +108,25 @@ def read_csv(path: Path) -> ReadResult:
                 continue
             record = Record(line=reader.line_num, values=dict(zip(header, row, strict=False)))
             if len(row) != len(header):
-                record.error = f"{len(row)} fields where the header has {len(header)}"
+                record.error = ngettext(
+                    "The row has %(count)s field where the header has %(header)s.",
+                    "The row has %(count)s fields where the header has %(header)s.",
+                    len(row),
+                ) % {"count": len(row), "header": len(header)}
             records.append(record)
     except csv.Error as error:
         raise ReadFailed(
-            f"{path.name} line {reader.line_num}: {error}", code="csv", line=reader.line_num
+            # Translators: %(error)s is the CSV reader's own explanation, in English.
+            _("%(file)s cannot be read on line %(line)s (%(error)s).")
+            % {"file": path.name, "line": reader.line_num, "error": error},
+            code="csv",
+            line=reader.line_num,
         ) from error
     if records and records[-1].error and not text.endswith(("\n", "\r")):
         # A short last row without its line end: the file was cut off.
         raise ReadFailed(
-            f"{path.name} line {records[-1].line}: the file ends in mid-row",
+            _("%(file)s ends in the middle of line %(line)s: the file was cut off.")
+            % {"file": path.name, "line": records[-1].line},
             code="csv",
             line=records[-1].line,
         )
@@ -122,7 +140,10 @@ def _crs_srid(data: dict) -> int:
         return SRID
     code = name.rsplit(":", 1)[-1]
     if not code.isdigit():
-        raise ReadFailed(f"unknown coordinate reference system {name!r}", code="crs")
+        raise ReadFailed(
+            _("The coordinate reference system “%(crs)s” is unknown.") % {"crs": name},
+            code="crs",
+        )
     return int(code)
 
 
@@ -139,12 +160,14 @@ def geometry_from_geojson(geometry: dict | None, srid: int) -> GEOSGeometry | No
 def load_json(path: Path):
     text, _encoding = decode(path.read_bytes())
     if not text.strip():
-        raise ReadFailed(f"{path.name}: the file is empty", code="empty")
+        raise ReadFailed(_("%(file)s is empty.") % {"file": path.name}, code="empty")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ReadFailed(
-            f"{path.name}: invalid JSON at line {error.lineno} ({error.msg})",
+            # Translators: %(error)s is the JSON reader's own explanation, in English.
+            _("%(file)s is not valid JSON: the first error is on line %(line)s (%(error)s).")
+            % {"file": path.name, "line": error.lineno, "error": error.msg},
             code="json",
             line=error.lineno,
         ) from error
@@ -154,12 +177,18 @@ def read_geojson(path: Path, data: dict) -> ReadResult:
     srid = _crs_srid(data)
     features = data.get("features")
     if not isinstance(features, list):
-        raise ReadFailed(f"{path.name}: a FeatureCollection without a features list", code="shape")
+        raise ReadFailed(
+            _("%(file)s is a FeatureCollection without a list of features.") % {"file": path.name},
+            code="shape",
+        )
     records = []
     for index, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
             raise ReadFailed(
-                f"{path.name} feature {index}: not a GeoJSON feature", code="shape", line=index
+                _("Feature %(number)s of %(file)s is not a GeoJSON feature.")
+                % {"number": index, "file": path.name},
+                code="shape",
+                line=index,
             )
         record = Record(line=index, values=dict(feature.get("properties") or {}))
         if feature.get("id") is not None:
@@ -167,9 +196,14 @@ def read_geojson(path: Path, data: dict) -> ReadResult:
         try:
             record.geometry = geometry_from_geojson(feature.get("geometry"), srid)
         except (GEOSException, GDALException, ValueError, TypeError) as error:
-            record.warnings.append(f"geometry not readable ({error})")
+            record.warnings.append(geometry_unreadable(error))
         records.append(record)
     return ReadResult(records)
+
+
+def geometry_unreadable(error: Exception) -> str:
+    # Translators: %(error)s is the geometry library's own explanation, in English.
+    return _("The geometry cannot be read (%(error)s).") % {"error": error}
 
 
 def json_entries(data) -> list | None:
@@ -191,14 +225,22 @@ def read_json(path: Path) -> ReadResult:
     entries = json_entries(data)
     if entries is None:
         raise ReadFailed(
-            f"{path.name}: neither GeoJSON nor a list of entries "
-            '(a list, {"data": [...]} or {"visible": [...]})',
+            _(
+                "%(file)s is neither GeoJSON nor a list of entries "
+                '(a list, {"data": [...]} or {"visible": [...]}).'
+            )
+            % {"file": path.name},
             code="shape",
         )
     records = []
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise ReadFailed(f"{path.name} entry {index}: not an object", code="shape", line=index)
+            raise ReadFailed(
+                _("Entry %(number)s of %(file)s is not an object.")
+                % {"number": index, "file": path.name},
+                code="shape",
+                line=index,
+            )
         records.append(Record(line=index, values=entry))
     return ReadResult(records)
 
@@ -212,7 +254,7 @@ def open_gdal(name: str) -> DataSource:
             name.encode(), ds_api.GDAL_OF_READONLY | ds_api.GDAL_OF_VECTOR, allowed, None, None
         )
     except GDALException:
-        raise GDALException("not a GeoPackage, shapefile or FlatGeobuf file") from None
+        raise GDALException(_("It is not a GeoPackage, shapefile or FlatGeobuf file.")) from None
     return DataSource(handle, ds_api.get_dataset_driver(handle))
 
 
@@ -222,12 +264,18 @@ def read_gdal(path: Path) -> ReadResult:
     try:
         layer = open_gdal(name)[0]
     except (GDALException, IndexError) as error:
-        raise ReadFailed(f"{path.name}: not a readable GIS file ({error})", code="gis") from error
+        raise _not_gis(path, error) from error
     srid = layer.srs.srid if layer.srs and layer.srs.srid else SRID
     try:
         return _gdal_records(layer, srid)
     except GDALException as error:
-        raise ReadFailed(f"{path.name}: not a readable GIS file ({error})", code="gis") from error
+        raise _not_gis(path, error) from error
+
+
+def _not_gis(path: Path, error: Exception) -> ReadFailed:
+    # Translators: %(error)s is GDAL's own explanation, often in English.
+    message = _("%(file)s is not a readable GIS file (%(error)s).")
+    return ReadFailed(message % {"file": path.name, "error": error}, code="gis")
 
 
 def _gdal_records(layer, srid: int) -> ReadResult:
@@ -238,7 +286,7 @@ def _gdal_records(layer, srid: int) -> ReadResult:
         try:
             geom = feature.geom.geos if feature.geom is not None else None
         except (GDALException, GEOSException) as error:
-            record.warnings.append(f"geometry not readable ({error})")
+            record.warnings.append(geometry_unreadable(error))
             geom = None
         if geom is not None and not geom.empty:
             geom.srid = srid
@@ -259,6 +307,10 @@ def read_file(path: Path) -> ReadResult:
     if suffix in GDAL_SUFFIXES:
         return read_gdal(path)
     raise ReadFailed(
-        f"{path.name}: unknown kind of file (CSV, GeoJSON, JSON, GeoPackage or shapefile)",
+        _(
+            "%(file)s is not a kind of file Tejido reads (CSV, GeoJSON, JSON, GeoPackage or "
+            "shapefile)."
+        )
+        % {"file": path.name},
         code="kind",
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from ..admin1 import POSTAL_CONVENTION, admin1_lookup
 from ..choices import (
@@ -92,21 +93,30 @@ def _max_length(name: str) -> int:
     return Listing._meta.get_field(name).max_length
 
 
+def _too_long(name: str) -> str:
+    # Translators: %(field)s is a column of the file (name, street_address, locality...).
+    message = _("The %(field)s is longer than %(limit)s characters.")
+    return message % {"field": name, "limit": _max_length(name)}
+
+
 def _kind(value: str) -> str:
     key = value.strip().lower().replace(" ", "_").replace("-", "_")
     if key not in KINDS:
-        raise Rejected(f"unknown kind {value!r} (use {', '.join(KINDS)})")
+        raise Rejected(
+            _("The kind “%(kind)s” is unknown (use %(kinds)s).")
+            % {"kind": value, "kinds": ", ".join(KINDS)}
+        )
     return key
 
 
-def _coordinate(value: str, label: str) -> float:
+def _coordinate(value: str, message: str) -> float:
     text = value.strip()
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # 51,5 written with a decimal comma
     try:
         return float(text)
     except ValueError:
-        raise Rejected(f"{label} {value!r} is not a number") from None
+        raise Rejected(message % {"value": value}) from None
 
 
 def _location(row: Row, values: dict, record: Record) -> None:
@@ -118,18 +128,31 @@ def _location(row: Row, values: dict, record: Record) -> None:
                 validate_area(area)
                 row.service_area = area
             except ValidationError as error:
-                row.warnings.append(f"service area not kept ({' '.join(error.messages)})")
+                row.warnings.append(
+                    # Translators: %(why)s says what is wrong with the area.
+                    _("The service area was not kept: %(why)s") % {"why": " ".join(error.messages)}
+                )
         x, y = (geom if geom.geom_type == "Point" else geom.point_on_surface).coords[:2]
     elif values.get("lat") or values.get("lng"):
         if not (values.get("lat") and values.get("lng")):
-            raise Rejected("give both lat and lng, or neither")
-        y = _coordinate(values["lat"], "lat")
-        x = _coordinate(values["lng"], "lng")
+            raise Rejected(_("Give both lat and lng, or neither."))
+        y = _coordinate(values["lat"], _("The lat “%(value)s” is not a number."))
+        x = _coordinate(values["lng"], _("The lng “%(value)s” is not a number."))
     else:
         return
     if not (-180 <= x <= 180 and -90 <= y <= 90):
-        swapped = " (lat and lng look swapped)" if abs(x) <= 90 and abs(y) <= 180 else ""
-        raise Rejected(f"point (lng {x}, lat {y}) is outside -180..180 / -90..90{swapped}")
+        where = {"lat": y, "lng": x}
+        if abs(x) <= 90 and abs(y) <= 180:
+            raise Rejected(
+                _(
+                    "The point (lat %(lat)s, lng %(lng)s) is outside -90..90 / -180..180: "
+                    "lat and lng look swapped."
+                )
+                % where
+            )
+        raise Rejected(
+            _("The point (lat %(lat)s, lng %(lng)s) is outside -90..90 / -180..180.") % where
+        )
     row.point = Point(x, y, srid=SRID)
     row._xy, row._xy_of = (x, y), row.point
 
@@ -143,7 +166,12 @@ def _texts(row: Row, values: dict, language: str) -> None:
         for code, text in texts.items():
             limit = _max_length(name)
             if len(text) > limit:
-                row.warnings.append(f"{name} ({code}) cut to {limit} characters")
+                row.warnings.append(
+                    # Translators: %(field)s is a column (summary, description); %(language)s
+                    # a language code (es, pt, fr, en).
+                    _("The %(field)s in %(language)s was cut to %(limit)s characters.")
+                    % {"field": name, "language": code, "limit": limit}
+                )
                 text = text[:limit]
             row.fields[f"{name}_{code}"] = text
             if text:
@@ -153,11 +181,15 @@ def _texts(row: Row, values: dict, language: str) -> None:
 
 
 def _country_and_admin1(row: Row, values: dict) -> None:
-    country, note = normalize.country_code(values.get("country", ""))
-    if note:
-        row.warnings.append(note)
-    if values.get("country") and not country:
-        row.warnings.append(f"country {values['country']!r} not recognised")
+    given = values.get("country", "")
+    country, guessed = normalize.country_code(given)
+    if guessed:
+        row.warnings.append(
+            _("The country “%(given)s” was read as %(code)s.")
+            % {"given": given.strip(), "code": country}
+        )
+    if given and not country:
+        row.warnings.append(_("The country “%(given)s” is not recognised.") % {"given": given})
     row.fields["country"] = country
     admin1 = values.get("admin1", "")
     entry = admin1_lookup(country, admin1) if admin1 else None
@@ -183,10 +215,10 @@ def _categories(row: Row, items: list[str], vocabulary: Vocabulary, mapping: Map
             row.categories.append(pk)
     if not unknown:
         return
-    message = f"no Tejido category for {', '.join(unknown)}"
+    names = {"categories": ", ".join(unknown)}
     if mapping.unknown_categories == "reject" and not all(i.startswith("http") for i in unknown):
-        raise Rejected(f"unknown category: {', '.join(unknown)}")
-    row.warnings.append(message)
+        raise Rejected(_("Unknown categories: %(categories)s.") % names)
+    row.warnings.append(_("Tejido has no category for %(categories)s.") % names)
 
 
 def _contacts(row: Row, values: dict) -> None:
@@ -197,7 +229,11 @@ def _contacts(row: Row, values: dict) -> None:
         try:
             row.contacts.append((kind, normalize.contact(kind, value, row.fields["country"])))
         except ValidationError:
-            row.warnings.append(f"{kind} {value!r} is not valid: not kept")
+            row.warnings.append(
+                # Translators: %(kind)s is a column: website, email or phone.
+                _("The %(kind)s “%(value)s” is not valid: it was not kept.")
+                % {"kind": kind, "value": value}
+            )
 
 
 def _hours(row: Row, values: dict) -> None:
@@ -211,7 +247,7 @@ def _hours(row: Row, values: dict) -> None:
     except normalize.HoursNotUnderstood:
         language = row.fields["original_language"]
         row.fields[f"opening_hours_notes_{language}"] = text[: _max_length("opening_hours_notes")]
-        row.warnings.append("opening hours not understood: kept as notes")
+        row.warnings.append(_("The opening hours were not understood: they are kept as notes."))
 
 
 def build_row(record: Record, mapping: Mapping, vocabulary: Vocabulary) -> Row:
@@ -234,38 +270,43 @@ def build_row(record: Record, mapping: Mapping, vocabulary: Vocabulary) -> Row:
 
 def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Vocabulary) -> None:
     if not row.name:
-        raise Rejected("no name")
+        raise Rejected(_("The row has no name."))
     if len(row.name) > _max_length("name"):
-        raise Rejected(f"name longer than {_max_length('name')} characters")
+        raise Rejected(_too_long("name"))
     if "\x00" in "".join(str(value) for value in values.values()):
-        raise Rejected("text contains NUL characters")
+        raise Rejected(_("The text contains NUL characters."))
     if not values.get("kind"):
-        raise Rejected("no kind")
+        raise Rejected(_("The row has no kind."))
     row.fields["kind"] = _kind(values["kind"])
     row.fields["name"] = row.name
     language = values.get("language", "en").strip().lower()
     if language not in LANGUAGES:
-        raise Rejected(f"unknown language {language!r} (use es, pt, fr or en)")
+        raise Rejected(
+            _("The language “%(language)s” is unknown (use es, pt, fr or en).")
+            % {"language": language}
+        )
     _texts(row, values, language)
     _country_and_admin1(row, values)
     for name in ADDRESS:
         value = values.get(name, "")
         if len(value) > _max_length(name):
-            raise Rejected(f"{name} longer than {_max_length(name)} characters")
+            raise Rejected(_too_long(name))
         row.fields[name] = value
     precision = values.get("precision", LocationPrecision.AREA)
     if precision not in PRECISIONS:
-        raise Rejected(f"unknown precision {precision!r}")
+        raise Rejected(_("The precision “%(precision)s” is unknown.") % {"precision": precision})
     row.fields["location_precision"] = precision
     _location(row, values, record)
     _categories(row, values.get("categories", []), vocab, mapping)
     access = list(dict.fromkeys(values.get("access", [])))
     if unknown := [fact for fact in access if fact not in ACCESS_FACTS]:
-        raise Rejected(f"unknown access fact: {', '.join(unknown)}")
+        raise Rejected(_("Unknown access facts: %(facts)s.") % {"facts": ", ".join(unknown)})
     row.fields["access"] = access
     ownership = values.get("ownership_model", "")
     if ownership and ownership not in OWNERSHIP_MODELS:
-        row.warnings.append(f"ownership model {ownership!r} unknown: not kept")
+        row.warnings.append(
+            _("The ownership model “%(model)s” is unknown: it was not kept.") % {"model": ownership}
+        )
         ownership = ""
     row.fields["ownership_model"] = ownership
     row.fields["legal_form"] = values.get("legal_form", "")[: _max_length("legal_form")]

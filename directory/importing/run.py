@@ -15,6 +15,7 @@ from pathlib import Path
 
 from defusedcsv import csv
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from .. import stats
@@ -78,7 +79,10 @@ def _match_sources(rows: list[Row], source: str) -> None:
     seen: dict[str, int] = {}
     for row in rows:
         if row.source_id in seen:
-            row.reject(f"source id {row.source_id!r} already used on line {seen[row.source_id]}")
+            row.reject(
+                _("The source id “%(id)s” is already used on line %(line)s.")
+                % {"id": row.source_id, "line": seen[row.source_id]}
+            )
         else:
             seen[row.source_id] = row.line
     ids = [row.source_id for row in rows if row.ok]
@@ -183,8 +187,9 @@ def _write(rows: list[Row], *, source: str, publish: bool, progress: bool) -> No
 
 
 def row_reason(row: Row) -> str:
-    """Why a row was rejected, and every warning, as the report says it."""
-    return "; ".join(filter(None, [row.error, *row.warnings]))
+    """Why a row was rejected, and every warning, as the report says it: whole sentences,
+    in the language active when the rows were checked."""
+    return " ".join(filter(None, [row.error, *row.warnings]))
 
 
 def write_report(result: ImportResult, path: Path) -> None:

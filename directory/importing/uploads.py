@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 
 from ..choices import AuditAction
 from ..services import audit
@@ -74,6 +75,8 @@ class Upload:
     #: `ImportResult.digest` of the dry run shown.
     dry_run: str = ""
     counts: dict = field(default_factory=dict)
+    #: The language the dry run's reasons and warnings are written in.
+    language: str = ""
 
     @property
     def directory(self) -> Path:
@@ -192,6 +195,7 @@ def remember_dry_run(upload: Upload, result: ImportResult) -> None:
     write_report(result, upload.report_path)
     upload.dry_run = result.digest
     upload.counts = {outcome: result.counts.get(outcome, 0) for outcome in OUTCOMES}
+    upload.language = translation.get_language() or settings.LANGUAGE_CODE
     upload.save()
 
 

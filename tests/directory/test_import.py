@@ -4,6 +4,7 @@ from the importer."""
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_coopsuk_import_keeps_every_coop_and_a_second_import_changes_nothing(tmp
     reasons = {row["source_id"]: row["reason"] for row in report}
     assert with_postcode
     for source_id in with_postcode:
-        assert "postcode gazetteer to place postcode" in reasons[source_id]
+        assert re.search(r"no postcode gazetteer for (GB|JE) to place postcode", reasons[source_id])
         assert "kept hidden" in reasons[source_id]
     assert set(
         listings.filter(categories__slug="housing").values_list("sources__source_id", flat=True)
@@ -225,11 +226,11 @@ def test_a_point_outside_its_declared_state_or_country_is_rejected(tmp_path):
     )
     report = {row["source_id"]: row for row in run(path, "--commit", report=tmp_path / "r.csv")}
     assert {row["outcome"] for row in report.values()} == {"rejected"}
-    assert "outside Minnesota, its declared state" in report["wi"]["reason"]
+    assert "outside Minnesota, the state or province the row gives" in report["wi"]["reason"]
     assert "swapped" in report["sw"]["reason"]
-    assert "lat and lng look swapped" in report["ldn"]["reason"]
-    assert "outside US, its declared country" in report["mx"]["reason"]
-    assert "-180..180 / -90..90" in report["out"]["reason"]
+    assert "Lat and lng look swapped" in report["ldn"]["reason"]
+    assert "outside US, the country the row gives" in report["mx"]["reason"]
+    assert "-90..90 / -180..180" in report["out"]["reason"]
     assert not Listing.objects.exists()
 
 
@@ -242,9 +243,9 @@ def test_unknown_kind_category_and_access_are_rejected_bad_contacts_dropped(tmp_
         "e,Con Correo Malo,cooperative,44.96,-93.10,,,MN,,US,notaurl,bad@,12,,,en,,,",
     )
     report = {row["source_id"]: row for row in run(path, "--commit", report=tmp_path / "r.csv")}
-    assert "unknown kind 'cooperativa_x'" in report["k"]["reason"]
-    assert "unknown category: no-such-category" in report["c"]["reason"]
-    assert "unknown access fact: always_open" in report["a"]["reason"]
+    assert "The kind “cooperativa_x” is unknown" in report["k"]["reason"]
+    assert "Unknown categories: no-such-category." in report["c"]["reason"]
+    assert "Unknown access facts: always_open." in report["a"]["reason"]
     assert report["e"]["outcome"] == "created"
     for kind in ("website", "email", "phone"):
         assert f"{kind} " in report["e"]["reason"]
@@ -315,9 +316,44 @@ def test_a_similar_name_within_a_kilometre_is_reported_as_a_possible_duplicate(t
         "b,Comedor Popular Uno.,mutual_aid,44.953,-93.092,,Saint Paul,MN,,US,,,,,,es,,,",
     )
     report = run(path, "--commit", report=tmp_path / "r.csv")
-    assert "possible duplicate of listing comedor-popular-uno" in report[0]["reason"]
-    assert "possible duplicate of line 2" in report[1]["reason"]
+    assert "a duplicate of the listing comedor-popular-uno" in report[0]["reason"]
+    assert "a duplicate of line 2." in report[1]["reason"]
     assert [row["outcome"] for row in report] == ["created", "created"]
+
+
+# --- The language of the reasons ----------------------------------------------------------
+
+
+def test_the_command_writes_the_reasons_in_the_language_it_is_given(tmp_path):
+    path = tmp_path / "languages.csv"
+    path.write_text(
+        f"{HEADER},location_precision,languages\n"
+        "a,Comedor Uno,mutual_aid,44.95,-93.09,,Saint Paul,MN,,US,,,,,,es,,,,,123\n",
+        encoding="utf-8",
+    )
+    english = run(path, report=tmp_path / "en.csv")
+    spanish = run(path, "--language", "es", report=tmp_path / "es.csv")
+    assert [(row["outcome"], row["reason"]) for row in english] == [
+        ("rejected", "“123” is not a language code (use ISO 639, e.g. es, pt, nah).")
+    ]
+    assert [(row["outcome"], row["reason"]) for row in spanish] == [
+        ("rejected", "“123” no es un código de idioma (usa ISO 639, p. ej. es, pt, nah).")
+    ]
+
+
+def test_a_rows_reason_is_translated_when_the_row_is_checked(monkeypatch):
+    from directory.choices import ListingKind
+    from directory.importing import rows
+    from directory.importing.presets import tejido_csv as tejido_csv_mapping
+    from directory.importing.readers import Record
+
+    # A catalog that shows which language was active when the reason was made.
+    monkeypatch.setattr(rows, "_", lambda message: f"[{translation.get_language()}] {message}")
+    record = Record(line=2, values={"name": "Algo", "kind": "cooperativa_x"})
+    with translation.override("es"):
+        row = rows.build_row(record, tejido_csv_mapping(), rows.Vocabulary())
+    kinds = ", ".join(ListingKind.values)
+    assert row.error == f"[es] The kind “cooperativa_x” is unknown (use {kinds})."
 
 
 # --- Broken files and other formats --------------------------------------------------------
@@ -336,7 +372,7 @@ def test_invalid_json_halfway_writes_nothing(tmp_path):
     path = tmp_path / "broken.geojson"
     text = shared(SSEDAS).read_text(encoding="utf-8")
     path.write_text(text[: len(text) // 2], encoding="utf-8")
-    with pytest.raises(CommandError, match=r"invalid JSON.*Nothing was written"):
+    with pytest.raises(CommandError, match=r"not valid JSON.*Nothing was written"):
         run(path, "--preset", "osm", "--commit")
     assert not Listing.objects.exists()
 
@@ -428,9 +464,9 @@ def test_a_similar_name_near_a_hidden_or_area_listing_is_a_possible_duplicate(tm
         "c,Despensa del Barrio Este,mutual_aid,45.10,-93.40,,Saint Paul,MN,,US,,,,,,es,,,",
     )
     report = run(path, report=tmp_path / "r.csv")
-    assert "possible duplicate of listing refugio-nocturno-norte" in report[0]["reason"]
-    assert "possible duplicate of listing despensa-del-barrio-este" in report[1]["reason"]
-    assert "possible duplicate" not in report[2]["reason"]  # the same name 20 km away
+    assert "a duplicate of the listing refugio-nocturno-norte" in report[0]["reason"]
+    assert "a duplicate of the listing despensa-del-barrio-este" in report[1]["reason"]
+    assert "duplicate" not in report[2]["reason"]  # the same name 20 km away
 
 
 @pytest.mark.parametrize("name", ["listings.gpkg", "listings.fgb", "listings.zip"])

@@ -176,7 +176,7 @@ def test_the_dry_run_reports_exact_counts_and_rows_and_writes_nothing(
     page = moderator_client.get(response["Location"])
     body = page.content.decode()
     assert counts_on(body) == {"created": 1, "updated": 1, "unchanged": 1, "rejected": 1}
-    assert "unknown kind &#x27;cooperativa_x&#x27;" in body
+    assert "The kind “cooperativa_x” is unknown" in body
     rows = re.findall(r'<tr class="outcome--(\w+)"><td>(\d+)</td><td>(\w+)</td>', body)
     assert rows == [
         ("unchanged", "2", "a"),
@@ -326,6 +326,29 @@ def test_a_zipped_shapefile_is_read(moderator_client, tmp_path):
     assert "Taller Uno" in body
 
 
+def test_the_reasons_are_written_in_the_readers_language(moderator_client):
+    # A language code the listing's `languages` cannot hold: a reason Spanish already has.
+    data = f"{HEADER},languages\n{line('a', 'Comedor Uno')},123\n".encode()
+    payload = {"preset": "tejido-csv", "source": "red"}
+    payload["file"] = SimpleUploadedFile("listings.csv", data)
+    response = moderator_client.post("/es/moderation/imports/", payload)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/es/moderation/imports/")
+
+    body = moderator_client.get(response["Location"]).content.decode()
+
+    assert '<html lang="es">' in body
+    spanish = "“123” no es un código de idioma (usa ISO 639, p. ej. es, pt, nah)."
+    # The reasons take the page's language: no lang of their own.
+    assert f"<td>{spanish}</td></tr>" in body
+    assert "is not a language code" not in body
+    assert 'lang="en"' not in re.search(r"<tbody>.*</tbody>", body, re.S).group(0)
+    # Read in English, the report still holds the Spanish of its dry run, marked as such.
+    english_page = response["Location"].replace("/es/", "/en/", 1)
+    body = moderator_client.get(english_page).content.decode()
+    assert f'<td lang="es">{spanish}</td>' in body
+
+
 # --- Files that cannot be imported ------------------------------------------------------------
 
 
@@ -383,7 +406,7 @@ def test_a_mapping_that_cannot_be_used_is_named_next_to_its_field(moderator_clie
     )
     assert response.status_code == 400
     error = re.search(r'id="id_mapping-error">(.*?)</p>', response.content.decode(), re.S)
-    assert error is not None and "unknown keys wrong_key" in error.group(1)
+    assert error is not None and "Unknown keys: wrong_key." in error.group(1)
     assert stored(upload_dir) == []
 
 

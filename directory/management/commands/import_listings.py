@@ -1,6 +1,10 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.importing.mapping import MappingError, load_mapping
 from directory.importing.presets import PRESETS
@@ -29,11 +33,21 @@ class Command(BaseCommand):
             "--publish", action="store_true", help="publish at once (moderators' imports)"
         )
         parser.add_argument("--report", type=Path, help="CSV: one row per input row")
+        parser.add_argument(
+            "--language",
+            default="en",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="language of the report's reasons and warnings and of the messages (default: en)",
+        )
 
     def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            self._import(options)
+
+    def _import(self, options) -> None:
         path = options["path"]
         if not path.exists():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(_("%(path)s: no such file.") % {"path": path})
         try:
             if options["mapping"]:
                 mapping = load_mapping(options["mapping"])
@@ -52,17 +66,27 @@ class Command(BaseCommand):
                 progress=options["verbosity"] > 0,
             )
         except ReadFailed as error:
-            raise CommandError(f"{error}. Nothing was written.") from error
+            # Translators: %(problem)s is a sentence saying what is wrong with the file.
+            message = _("%(problem)s Nothing was written.") % {"problem": error}
+            raise CommandError(message) from error
         if options["report"]:
             write_report(result, options["report"])
         counts = result.counts
+        # The outcomes stay codes (created, updated...): scripts read this line.
         summary = ", ".join(f"{counts.get(outcome, 0)} {outcome}" for outcome in OUTCOMES)
         self.stdout.write(f"{path.name} as source {source!r}: {summary}")
         if result.warned:
-            self.stdout.write(f"{result.warned} rows imported with warnings (see the report)")
+            self.stdout.write(
+                ngettext(
+                    "%(count)s row imported with warnings (see the report).",
+                    "%(count)s rows imported with warnings (see the report).",
+                    result.warned,
+                )
+                % {"count": result.warned}
+            )
         for note in result.notes:
             self.stdout.write(note)
         if result.committed:
-            self.stdout.write(self.style.SUCCESS("Written."))
+            self.stdout.write(self.style.SUCCESS(_("Written.")))
         else:
-            self.stdout.write("Dry run: nothing written (--commit to write).")
+            self.stdout.write(_("Dry run: nothing written (--commit to write)."))
