@@ -4,11 +4,9 @@ the reader's language, nothing written on bad input, permissions as a matrix of 
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from accounts.models import MODERATORS_GROUP
 from directory.choices import AuditAction, ListingStatus, NeedStatus
 from directory.models import AuditEvent, Contact, Listing, ListingMembership, Need, OpeningPeriod
 from tests.factories import (
@@ -21,19 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(db):
-    moderator = UserFactory(username="moderadora")
-    moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return {
-        "anonymous": None,
-        "stranger": UserFactory(username="stranger"),
-        "lead": UserFactory(username="lead"),
-        "editor": UserFactory(username="editor"),
-        "moderator": moderator,
-    }
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ import shutil
 import subprocess
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from accounts.models import MODERATORS_GROUP
 from directory.choices import AuditAction, ListingStatus
 from directory.models import AuditEvent, Listing, ListingSource
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,18 +34,6 @@ def csv_bytes(*lines: str) -> bytes:
 def upload_dir(settings, tmp_path):
     settings.IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
     return tmp_path / "uploads"
-
-
-@pytest.fixture
-def people(db):
-    moderator = UserFactory(username="moderadora")
-    moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return {
-        "anonymous": None,
-        "stranger": UserFactory(username="stranger"),
-        "lead": UserFactory(username="lead"),
-        "moderator": moderator,
-    }
 
 
 @pytest.fixture

@@ -2,29 +2,14 @@
 the audit log and reaches the lead."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import MODERATORS_GROUP
 from directory import moderation, services
 from directory.choices import AuditAction, ListingStatus, ReportStatus
 from directory.models import AuditEvent, Listing, Report
-from tests.factories import ListingFactory, MembershipFactory, UserFactory
+from tests.factories import ListingFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(db):
-    moderator = UserFactory(username="moderadora")
-    moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return {
-        "anonymous": None,
-        "stranger": UserFactory(username="stranger"),
-        "lead": UserFactory(username="lead"),
-        "editor": UserFactory(username="editor"),
-        "moderator": moderator,
-    }
 
 
 @pytest.fixture
