@@ -53,12 +53,11 @@ OUTCOME_LABELS = {
 
 def count_label(outcome: str, n: int) -> str:
     """What follows a count of rows ("3 new"): in plural forms, which some languages need."""
-    context = "count of import rows"
     labels = {
-        "created": npgettext(context, "new", "new", n),
-        "updated": npgettext(context, "updated", "updated", n),
-        "unchanged": npgettext(context, "unchanged", "unchanged", n),
-        "rejected": npgettext(context, "rejected", "rejected", n),
+        "created": npgettext("count of import rows", "new", "new", n),
+        "updated": npgettext("count of import rows", "updated", "updated", n),
+        "unchanged": npgettext("count of import rows", "unchanged", "unchanged", n),
+        "rejected": npgettext("count of import rows", "rejected", "rejected", n),
     }
     return labels.get(outcome, outcome)
 
