@@ -9,13 +9,22 @@ Contract (the map page builds on it):
 - ``GET /api/v1/tiles/version`` answers ``{"version": "<string>"}``; a tile URL with the
   current ``v`` is cached for a year (immutable), other URLs for a minute, with an ETag.
 - Layer ``cells``: Point features with ``count``, ``cooperative``, ``mutual_aid`` and
-  ``community_project``, at the centroid of the public points they count. Zooms 0..9
-  always; above, wherever a tile would hold more than ``FEATURE_CAP`` listings.
-- Layer ``listings``: Point features with ``id``, ``slug``, ``kind`` and ``category`` (the
-  first of the listing's category slugs, or absent) at the public point, from zoom 10.
+  ``community_project``, one per cell of the tile's 8 x 8 grid (cells of level z + 3, 32 px
+  apart) that holds listings, at the centroid of the public points it counts drawn into the
+  middle of its cell (``MARGIN_PX`` from its sides: two counts are at least 22 px apart; a
+  cell of one listing is at its point); its MVT
+  feature id is the cell's key ``(cy << (z + 3)) + cx``. Zooms 0..9 every such cell; from
+  zoom 10 the cells of two listings or more.
+- Layer ``listings`` (zoom 10 up): a cell holding a single listing is that listing, a Point
+  feature with ``id``, ``slug``, ``kind`` and ``category`` (the first of the listing's
+  category slugs, or absent) at its public point.
+- A tile also carries the features of the cells around it that lie within ``BUFFER_PX`` of
+  its edge, so that a canvas draws the parts of its neighbours' symbols that overlap it: a
+  client summing features over several tiles counts each cell key and listing id once.
 
 Only public points of public listings (``Listing.objects.public()``) reach a tile. The SQL
-is in migrations ``mapping/0002`` and ``0003`` (docs/decisions/0013-incremental-tile-cells.md):
+is in migrations ``mapping/0002`` and ``0004`` (docs/decisions/0013-incremental-tile-cells.md,
+0014-legible-map.md):
 PostgreSQL triggers keep the map's rows, the pre-aggregated cells and the version current in
 every writing transaction; this module builds tiles, answers the version, rebuilds
 everything (``refresh``: repairs) and lets ended needs drop out (``expire_needs``: daily).
@@ -29,10 +38,15 @@ from django.utils import timezone
 from directory.models import Category
 
 MAX_ZOOM = 20
-#: Zooms served as counts per grid cell whatever the tile holds.
+#: Zooms served as counts per grid cell only (a lone listing is a cell of one).
 AGGREGATE_MAX_ZOOM = 9
-#: Listings at most in a point tile; a tile that would hold more is served as cells.
-FEATURE_CAP = 2000
+#: Cells per side of a tile: 8, one per 32 px of a 256 px tile.
+GRID = 8
+#: Pixels around a tile whose features it also carries (migration 0004): the largest
+#: symbol's radius with its ring (static/js/fullmap.js).
+BUFFER_PX = 12
+#: A count is drawn at least this far from the sides of its 32 px cell.
+MARGIN_PX = 11
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
@@ -54,7 +68,7 @@ def in_range(z: int, x: int, y: int) -> bool:
 def tile_statement(z: int, x: int, y: int, filters: TileFilters) -> tuple[str, list]:
     """The SQL building tile z/x/y and its parameters."""
     return (
-        "SELECT mapping_tile(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "SELECT mapping_tile(%s, %s, %s, %s, %s, %s, %s, %s)",
         [
             z,
             x,
@@ -64,7 +78,6 @@ def tile_statement(z: int, x: int, y: int, filters: TileFilters) -> tuple[str, l
             filters.need or None,
             list(filters.access) or None,
             timezone.localdate(),
-            FEATURE_CAP,
         ],
     )
 

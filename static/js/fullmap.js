@@ -1,8 +1,13 @@
 /* Tejido's full map (/map/ and /embed/map/): Leaflet and the vector tiles of /api/v1/tiles/
  * drawn by Leaflet.VectorGrid on canvas.
  *
- * The page carries no points: the tiles do (layer "cells": circles counting the listings of
- * a cell at low zoom; layer "listings": one point per listing, coloured by kind). A click on a
+ * The page carries no points: the tiles do (layer "cells": a circle per 32 px cell counting
+ * its listings, at their centroid; layer "listings", from zoom 10: a cell's lone listing,
+ * coloured by kind). The tiles draw a count at least 11 px inside its cell (two counts are
+ * 22 px apart or more) and a count's circle is at most 2 * MAX_RADIUS px wide, so that
+ * neighbouring numbers never cover each other; each tile also carries the features of its
+ * neighbours within that radius of its edge (each canvas draws the parts of their symbols that overlap it):
+ * anything summed over tiles counts each cell key and listing id once. A click on a
  * listing opens a popup built from its public detail (/api/v1/listings/<slug>/) with
  * createElement and textContent only: names are text, never markup. The list under the map
  * names what is in view (/api/v1/listings/?bbox=...), for screen readers and for anyone who
@@ -79,9 +84,15 @@
         var ctx = this._ctx;
         var p = layer._point;
         ctx.save();
-        ctx.font = "700 12px system-ui, sans-serif";
+        ctx.font = "700 10px system-ui, sans-serif";
         ctx.textAlign = "center";
         ctx.textBaseline = "middle";
+        // A ring of the circle's colour keeps a four-character number readable where it
+        // reaches the circle's white edge.
+        ctx.lineJoin = "round";
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = layer.options.fillColor || NEUTRAL;
+        ctx.strokeText(String(label), p.x, p.y + 0.5);
         ctx.fillStyle = "#ffffff";
         ctx.fillText(String(label), p.x, p.y + 0.5);
         ctx.restore();
@@ -91,6 +102,23 @@
 
   var SLUG = /^[-a-zA-Z0-9_]{1,100}$/;
   var NEUTRAL = "#4a5560";
+  /* A count's circle with its white ring stays within 11.75 px of its centre, a listing's
+   * within 7 px: the tiles carry 12 px around their edges (BUFFER_PX of mapping/tiles.py). */
+  var MAX_RADIUS = 11;
+  var MIN_RADIUS = 7;
+  var POINT_RADIUS = 6;
+
+  function cellRadius(total) {
+    return Math.min(MAX_RADIUS, MIN_RADIUS + 1.3 * Math.log(Math.max(1, total)) / Math.LN2);
+  }
+
+  /* The key of a tile feature: a listing by its id, a cell by its key at its zoom (the same
+   * feature in two tiles has the same key). */
+  function featureKey(feature) {
+    var properties = feature.properties || {};
+    if (properties.slug !== undefined) return "l" + properties.id;
+    return "c" + feature.id;
+  }
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -113,9 +141,13 @@
     var numbers = new Intl.NumberFormat(config.language);
     var compact;
     try {
-      compact = new Intl.NumberFormat(config.language, { notation: "compact", maximumFractionDigits: 1 });
+      // At most four characters in a circle: 999, 1.2K, 12K, 120K (2 significant digits).
+      compact = new Intl.NumberFormat(config.language, { notation: "compact", maximumSignificantDigits: 2 });
     } catch (e) {
       compact = numbers;
+    }
+    function label(total) {
+      return total < 1000 ? numbers.format(total) : compact.format(total);
     }
     var status = document.querySelector("[data-map-status]");
     function say(message) {
@@ -149,20 +181,20 @@
         var cell = cellCount(properties);
         if (!cell.total) return [];
         return {
-          radius: Math.min(30, 11 + 3.2 * Math.log(cell.total) / Math.LN2),
+          radius: cellRadius(cell.total),
           fill: true,
           fillColor: cell.colour,
-          fillOpacity: 0.85,
+          fillOpacity: 0.9,
           color: "#ffffff",
-          weight: 2,
-          label: cell.total > 1 ? compact.format(cell.total) : "",
+          weight: 1.5,
+          label: cell.total > 1 ? label(cell.total) : "",
         };
       },
       listings: function (properties) {
         var kind = String(properties.kind || "");
         if (!visible[kind]) return [];
         return {
-          radius: 7,
+          radius: POINT_RADIUS,
           fill: true,
           fillColor: config.colours[kind] || NEUTRAL,
           fillOpacity: 0.95,
@@ -180,9 +212,11 @@
         interactive: true,
         vectorTileLayerStyles: styles,
         maxZoom: 18,
+        getFeatureId: featureKey,
         fetchOptions: { credentials: "omit" },
       });
       grid.on("click", onFeatureClick);
+      grid.on("load", showTotal);
       grid.addTo(map);
     }
     fetch(config.version, { headers: { Accept: "application/json" }, credentials: "omit" })
@@ -248,6 +282,15 @@
       L.DomEvent.stop(event);
       var properties = (event.layer && event.layer.properties) || {};
       if (properties.count !== undefined && properties.slug === undefined) {
+        if (map.getZoom() >= map.getMaxZoom()) {
+          // Listings at one place (an area, a region): the list names them.
+          var heading = document.getElementById("in-view-title");
+          if (heading) {
+            heading.setAttribute("tabindex", "-1");
+            heading.focus();
+          }
+          return;
+        }
         map.setView(event.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
         return;
       }
@@ -275,6 +318,7 @@
         visible[input.getAttribute("data-kind")] = input.checked;
         if (grid) grid.redraw();
         refreshList();
+        showTotal();
       });
     });
 
@@ -407,7 +451,50 @@
       }, 350);
     }
 
+    // --- The listings the map shows in view, each counted once ---------------------------
+    var total = document.querySelector("[data-map-total]");
+
+    /* The sum of the numbers drawn in view: the features of the tiles of the current zoom
+     * whose point is inside the view, each cell key and listing id once (a tile carries its
+     * neighbours' features near its edge, and world copies repeat the same features). */
+    function totalInView() {
+      if (!grid || !grid._vectorTiles) return null;
+      var zoom = map.getZoom();
+      var view = map.getPixelBounds();
+      var seen = {};
+      var sum = 0;
+      Object.keys(grid._vectorTiles).forEach(function (tileKey) {
+        var renderer = grid._vectorTiles[tileKey];
+        var coords = renderer.getCoord();
+        if (coords.z !== zoom) return;
+        var origin = coords.scaleBy(grid.getTileSize());
+        var features = renderer._features || {};
+        Object.keys(features).forEach(function (id) {
+          var layer = features[id].feature;
+          if (seen[id] || !layer || !layer._point) return;
+          if (!view.contains(origin.add(layer._point))) return;
+          seen[id] = true;
+          var properties = layer.properties || {};
+          if (properties.slug !== undefined) {
+            sum += visible[String(properties.kind || "")] ? 1 : 0;
+          } else {
+            sum += cellCount(properties).total;
+          }
+        });
+      });
+      return sum;
+    }
+
+    function showTotal() {
+      if (!total) return;
+      var sum = totalInView();
+      total.textContent =
+        sum === null ? "" : format(total.getAttribute("data-map-total"), numbers.format(sum));
+    }
+    box.tejidoTotal = totalInView; // for the browser tests
+
     map.on("moveend", refreshList);
+    map.on("moveend", showTotal);
     refreshList();
     box.classList.add("is-ready");
     box.tejidoMap = map; // for the browser tests

@@ -2,24 +2,21 @@
 vector tiles drawn on canvas, popups built as text from the public detail (a hostile name
 raises no dialog), nothing fetched from another host but the basemap's tiles (aborted)."""
 
-from pathlib import Path
-
 import pytest
 from django.contrib.gis.geos import Point
 
 from directory import services, stats
 from directory.choices import ListingKind, LocationPrecision, RegionLevel
 from mapping import tiles
+from tests.browser.helpers import shots_dir
 from tests.factories import ListingFactory, NeedFactory, PlaceFactory, RegionFactory, box
 
-SHOTS = Path("/tmp/shots")
 HOSTILE = "<img src=x onerror=alert(1)> ${alert(1)} `"
 WHERE = (-99.13321, 19.43261)
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
+    page.screenshot(path=str(shots_dir() / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def painted_pixels(page) -> int:
@@ -88,6 +85,9 @@ def test_full_map_draws_tiles_and_shows_a_hostile_name_as_text(site, device, dir
     page.wait_for_function("() => document.getElementById('fullmap').tejidoMap")
     page.wait_for_timeout(600)
     assert painted_pixels(page) > 0, "the cells of the low zoom are drawn"
+    # Tiles repeat their neighbours' features near their edges: the map counts each once.
+    page.wait_for_function("() => document.getElementById('fullmap').tejidoTotal() === 4")
+    assert page.locator("[data-map-total]").inner_text().endswith(": 4")
     # The list of what is in view, from the API, with the name as text.
     page.wait_for_function(
         "() => document.querySelector('[data-in-view] a') && "

@@ -1,6 +1,6 @@
-"""Vector tiles (DESIGN.md §3, §5, §6): counts per cell at low zoom, points above, the
-feature cap, the filters, privacy at every zoom, the version and cache headers, bad input,
-and the index the SQL runs on."""
+"""Vector tiles (DESIGN.md §3, §5, §6): counts per 32 px cell, lone listings as points from
+zoom 10, the buffer around each tile, the spacing of counts, the filters, privacy at every
+zoom, the version and cache headers, bad input, and the index the SQL runs on."""
 
 import datetime
 import io
@@ -206,25 +206,35 @@ def dense():
     tiles.refresh()
 
 
-def test_a_tile_past_the_feature_cap_is_served_as_cells(client, dense):
-    for z in (10, 12, 13):  # cells of the stored view (10, 12) and counted live (13)
-        tile = get_tile(client, z, *tile_of(*DENSE, z))
-        assert set(tile) == {"cells"}, z
-        cells = tile["cells"]["features"]
-        assert sum(cell["properties"]["count"] for cell in cells) == 2100, z
-        assert 1 < len(cells) <= 1024, z
-        assert all(
-            sum(cell["properties"][k] for k in ("cooperative", "mutual_aid", "community_project"))
-            == cell["properties"]["count"]
-            for cell in cells
-        ), z
+def test_a_dense_area_is_counts_per_32_px_cell(client, dense):
+    for z in (10, 13, 15):  # summed from stored cells (10, 13) and counted live (15)
+        x, y = tile_of(*DENSE, z)
+        seen = {}
+        for dx, dy in ((0, 0), (-1, 0), (0, -1), (-1, -1)):  # DENSE is a corner at z15
+            tile = get_tile(client, z, x + dx, y + dy)
+            assert set(tile) <= {"cells"}, z
+            cells = tile.get("cells", {}).get("features", [])
+            assert len(cells) <= (tiles.GRID + 2) ** 2, z
+            assert all(
+                sum(
+                    cell["properties"][k]
+                    for k in ("cooperative", "mutual_aid", "community_project")
+                )
+                == cell["properties"]["count"]
+                for cell in cells
+            ), z
+            seen.update((key, f["properties"]["count"]) for key, f in keyed(tile).items())
+        assert sum(seen.values()) == 2100, z
 
 
-def test_a_tile_under_the_cap_is_served_as_points(client, dense):
-    z = 17
+def test_a_close_view_shows_lone_listings_as_points_and_close_ones_as_counts(client, dense):
+    z = 17  # cells of 32 px are about 40 m: some hold one listing, others several
     x, y = tile_of(*DENSE, z)
-    points = get_tile(client, z, x, y).get("listings", {}).get("features", [])
-    assert 0 < len(points) <= tiles.FEATURE_CAP
+    tile = get_tile(client, z, x, y)
+    points = tile["listings"]["features"]
+    counts_ = [f["properties"]["count"] for f in tile["cells"]["features"]]
+    assert points and counts_ and min(counts_) >= 2
+    assert len(points) + len(counts_) <= (tiles.GRID + 2) ** 2
 
 
 def test_cache_headers_etag_and_304(client, mapped):
@@ -301,20 +311,20 @@ def plan(sql: str) -> str:
         return json.dumps(cursor.fetchone()[0])
 
 
-def live_sql(mode, z, x, y, kinds=None, wanted=(), live_need=None, lim=2001) -> str:
+def live_sql(z, x, y, kinds=None, wanted=(), live_need=None) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT mapping_tile_live_sql(%s, %s, %s, %s, %s, %s::text[], %s, current_date, %s)",
-            [mode, z, x, y, kinds, list(wanted), live_need, lim],
+            "SELECT mapping_tile_live_sql(%s, %s, %s, %s, %s::text[], %s, current_date)",
+            [z, x, y, kinds, list(wanted), live_need],
         )
         return cursor.fetchone()[0]
 
 
 def test_the_tile_sql_runs_on_the_indexes(mapped):
-    x, y = tile_of(*CDMX, 12)
-    points = plan(live_sql("points", 12, x, y, kinds=["cooperative"]))
+    x, y = tile_of(*CDMX, 16)
+    points = plan(live_sql(16, x, y, kinds=["cooperative"]))
     assert "mapping_tile_point_geom" in points and '"Seq Scan"' not in points
-    live = plan(live_sql("cells", 3, x >> 9, y >> 9, wanted=["a:free", "c:0001"]))
+    live = plan(live_sql(3, x >> 13, y >> 13, wanted=["a:free", "c:0001"]))
     assert "mapping_tile_point_" in live and '"Seq Scan"' not in live
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -363,7 +373,8 @@ def test_a_new_listing_is_on_every_zoom_at_once_and_bumps_the_version(client, ma
         assert counts(client, z, *CDMX) == {
             "count": 2, "cooperative": 1, "mutual_aid": 1, "community_project": 0
         }, z  # fmt: skip
-    slugs = {f["properties"]["slug"] for f in features(client, 12, *CDMX, "listings")}
+    # 0.01° apart: one 32 px cell at zoom 12, two points at zoom 14.
+    slugs = {f["properties"]["slug"] for f in features(client, 14, *CDMX, "listings")}
     assert slugs == {"olla-cdmx", "nueva-cdmx"}
 
 
@@ -422,7 +433,7 @@ def stored_and_live_counts(z, lng, lat, **params) -> dict:
     x, y = tile_of(lng, lat, z)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT mapping_tile(%s, %s, %s, NULL, %s, %s, %s, %s, 2000)",
+            "SELECT mapping_tile(%s, %s, %s, NULL, %s, %s, %s, %s)",
             [z, x, y, params.get("category"), params.get("need"), params.get("access"),
              params["today"]],
         )  # fmt: skip
@@ -475,3 +486,132 @@ def test_a_bulk_load_may_skip_the_upkeep_and_rebuild_at_its_end(client, mapped):
     assert counts(client, 0, 0, 0)["count"] == 3
     tiles.refresh()
     assert counts(client, 0, 0, 0)["count"] == 7
+
+
+# --- Legible at every zoom (docs/decisions/0014-legible-map.md) -----------------------------
+
+#: Tile units (extent 4096) per pixel of a 256 px tile.
+UNIT = 4096 // 256
+
+
+def keyed(tile: dict) -> dict:
+    """Each feature of a tile by its key: a cell by its feature id, a listing by its id."""
+    found = {("cell", f["id"]): f for f in tile.get("cells", {}).get("features", [])}
+    found.update(
+        (("listing", f["properties"]["id"]), f)
+        for f in tile.get("listings", {}).get("features", [])
+    )
+    return found
+
+
+@pytest.fixture
+def at_an_edge():
+    """Two exact listings just east of the boundary between two zoom-8 tiles around Mexico
+    City: 5 and 40 px (of zoom 12) inside the eastern one."""
+    x8, y8 = tile_of(*CDMX, 8)
+    x12, y12 = 16 * (x8 + 1), 16 * y8 + 8
+    near = ListingFactory(
+        slug="near-edge", location=Point(*lnglat_of(12, x12, y12, 5 * UNIT, 2048))
+    )
+    far = ListingFactory(slug="far-edge", location=Point(*lnglat_of(12, x12, y12, 40 * UNIT, 2048)))
+    return {"z8": (x8, y8), "z12": (x12, y12), "near": near, "far": far}
+
+
+def test_a_point_near_a_tile_edge_is_in_both_tiles_and_a_farther_one_only_in_its_own(
+    client, at_an_edge
+):
+    x, y = at_an_edge["z12"]
+    east = keyed(get_tile(client, 12, x, y))
+    west = keyed(get_tile(client, 12, x - 1, y))
+    near, far = at_an_edge["near"].pk, at_an_edge["far"].pk
+    assert set(east) == {("listing", near), ("listing", far)}
+    assert set(west) == {("listing", near)}  # 40 px is past the 12 px buffer
+    (px, py) = west["listing", near]["geometry"]["coordinates"]
+    (ex, ey) = east["listing", near]["geometry"]["coordinates"]
+    assert (px - 4096, py) == (ex, ey) and abs(ex - 5 * UNIT) <= 1
+    assert west["listing", near]["properties"] == east["listing", near]["properties"]
+
+
+def test_a_count_near_a_tile_edge_is_the_same_feature_in_both_tiles(client, at_an_edge):
+    x, y = at_an_edge["z8"]
+    east = keyed(get_tile(client, 8, x + 1, y))
+    west = keyed(get_tile(client, 8, x, y))
+    (key,) = east
+    assert key[0] == "cell" and set(west) == {key}
+    assert west[key]["properties"] == east[key]["properties"] == {
+        "count": 2, "cooperative": 2, "mutual_aid": 0, "community_project": 0
+    }  # fmt: skip
+    # Drawn into its cell: 11 px from the edge, within the western tile's 12 px buffer.
+    (ex, _), (wx, _) = east[key]["geometry"]["coordinates"], west[key]["geometry"]["coordinates"]
+    assert wx - 4096 == ex and abs(ex - tiles.MARGIN_PX * UNIT) <= 1
+
+
+def scattered(z: int, x: int, y: int, n: int, seed: int, spread: float = 1.0) -> list[Listing]:
+    """`n` listings at random in tile z/x/y (and `spread - 1` tiles around it)."""
+    rng = random.Random(seed)
+    half = 4096 * (spread - 1) / 2
+    listings = Listing.objects.bulk_create(
+        ListingFactory.build(
+            slug=f"scattered-{seed}-{i}",
+            location=Point(
+                *lnglat_of(
+                    z, x, y, rng.uniform(-half, 4096 + half), rng.uniform(-half, 4096 + half)
+                )
+            ),
+            kind=rng.choice(["cooperative", "mutual_aid", "community_project"]),
+        )
+        for i in range(n)
+    )
+    tiles.refresh()
+    return listings
+
+
+def huddled(z: int, x: int, y: int) -> None:
+    """Three listings in each 32 px cell of tile z/x/y, huddled against the side it shares
+    with the next cell (cells 0 and 1 at their common edge, 2 and 3 at theirs...): their
+    centroids are a pixel or two apart across each of those edges."""
+    rng = random.Random(z)
+
+    def near_edge(i: int) -> float:
+        edge = 32 * i + (31 if i % 2 == 0 else 1)
+        return (edge + rng.uniform(-0.5, 0.5)) * UNIT
+
+    Listing.objects.bulk_create(
+        ListingFactory.build(
+            slug=f"huddled-{i}-{j}-{k}",
+            location=Point(*lnglat_of(z, x, y, near_edge(i), near_edge(j))),
+        )
+        for i in range(tiles.GRID)
+        for j in range(tiles.GRID)
+        for k in range(3)
+    )
+    tiles.refresh()
+
+
+@pytest.mark.parametrize("z", [3, 8, 14, 17])  # stored cells (3, 8, 14), counted live (17)
+def test_no_two_counts_of_a_tile_are_closer_than_the_spacing(client, z):
+    x, y = tile_of(*CDMX, z)
+    huddled(z, x, y)
+    cells = get_tile(client, z, x, y)["cells"]["features"]
+    assert sorted(f["properties"]["count"] for f in cells) == [3] * tiles.GRID**2
+    assert len({f["id"] for f in cells}) == len(cells)
+    spacing = 2 * tiles.MARGIN_PX * UNIT - 1  # minus the rounding to whole tile units
+    where = [f["geometry"]["coordinates"] for f in cells]
+    closest = min(math.dist(a, b) for i, a in enumerate(where) for b in where[i + 1 :])
+    assert spacing <= closest < spacing + 2
+
+
+@pytest.mark.parametrize("z", [8, 12, 16])
+def test_totals_over_a_block_of_tiles_count_every_listing_once(client, z):
+    x, y = tile_of(*CDMX, z)
+    listings = scattered(z, x, y, 400, seed=100 + z, spread=2.0)  # across the tile's edges
+    seen: dict = {}
+    every = 0
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for key, feature in keyed(get_tile(client, z, x + dx, y + dy)).items():
+                count = feature["properties"].get("count", 1)
+                assert seen.setdefault(key, count) == count  # the same feature everywhere
+                every += count
+    assert sum(seen.values()) == len(listings)
+    assert every > len(listings)  # the buffers repeat features near the edges
