@@ -225,6 +225,25 @@ class SearchForm(forms.Form):
         if not data.get("radius_km"):
             data["radius_km"] = "25"
         super().__init__(data)
+        self._categories, self._reader, self._choices_set = categories, reader, False
+        if not has_open_at:
+            del self.fields["open_at"]
+        self._errors = ErrorDict(
+            {name: ErrorList([str(m) for m in found]) for name, found in (errors or {}).items()}
+        )
+        for name in self._errors:
+            if name in self.fields:
+                field = self.fields[name]
+                ids = [f"id_{name}_helptext"] if field.help_text else []
+                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"id_{name}_error"])
+
+    def _set_choices(self) -> None:
+        """The filters' choices in the reader's language: set only when the fields are
+        rendered (a page whose filters' markup is kept needs none of them)."""
+        if self._choices_set:
+            return
+        self._choices_set = True
+        categories, reader, data = self._categories, self._reader, self.data
         self.fields["category"].choices = [("", _("Any category"))] + [
             (c.slug, ("— " if c.depth > 1 else "") + c.label) for c in categories
         ]
@@ -244,19 +263,10 @@ class SearchForm(forms.Form):
             radii.append(chosen)
         self.fields["radius_km"].choices = [(r, _("Within %(km)s km") % {"km": r}) for r in radii]
         self.fields["ordering"].choices = [("", _("Best match")), *ORDERING_LABELS.items()]
-        if not has_open_at:
-            del self.fields["open_at"]
-        self._errors = ErrorDict(
-            {name: ErrorList([str(m) for m in found]) for name, found in (errors or {}).items()}
-        )
-        for name in self._errors:
-            if name in self.fields:
-                field = self.fields[name]
-                ids = [f"id_{name}_helptext"] if field.help_text else []
-                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"id_{name}_error"])
 
     @property
     def filter_fields(self):
+        self._set_choices()
         return [self[name] for name in self.FILTERS if name in self.fields]
 
     def filter_fields_html(self):
