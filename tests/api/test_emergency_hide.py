@@ -60,9 +60,7 @@ def test_a_lead_hides_a_listing_from_every_public_surface_through_the_api(client
 def test_a_lead_shows_it_again(client, refugio):
     listing, lead = refugio
     client.force_login(lead)
-    client.post(
-        "/api/v1/listings/refugio/hide/", {"hidden": True}, content_type="application/json"
-    )
+    client.post("/api/v1/listings/refugio/hide/", {"hidden": True}, content_type="application/json")
     response = client.post(
         "/api/v1/listings/refugio/hide/", {"hidden": False}, content_type="application/json"
     )
@@ -72,9 +70,9 @@ def test_a_lead_shows_it_again(client, refugio):
 
 
 @pytest.mark.parametrize(("who", "status"), [("anonymous", 401), ("stranger", 403)])
-def test_nobody_else_can_hide_it(api, refugio, personas, who, status):
-    if personas[who] is not None:
-        api.force_authenticate(personas[who])
+def test_nobody_else_can_hide_it(api, refugio, people, who, status):
+    if people[who] is not None:
+        api.force_authenticate(people[who])
     response = api.post("/api/v1/listings/refugio/hide/", {"hidden": True}, format="json")
     assert response.status_code == status
     assert Listing.objects.get(slug="refugio").is_public
@@ -89,11 +87,11 @@ def test_a_bad_body_is_a_400_naming_the_field(client, refugio):
     assert list(response.json()["errors"]) == ["hidden"]
 
 
-def test_the_dashboard_button_hides_it_and_the_moderators_see_why(client, refugio, personas):
+def test_the_dashboard_button_hides_it_and_the_moderators_see_why(client, refugio, people):
     client.force_login(refugio[1])
     response = client.post("/en/dashboard/listings/refugio/hide/", {"reason": "Threats"})
     assert response.status_code == 302
     assert not Listing.objects.get(slug="refugio").is_public
-    client.force_login(personas["moderator"])
+    client.force_login(people["moderator"])
     queue = client.get("/en/moderation/").content.decode()
     assert "Refugio Solidario: “Threats”" in queue

@@ -295,9 +295,9 @@ def test_new_list_operations_document_the_listing_filters(client):
 
 
 def test_no_new_format_carries_a_true_point_or_a_restricted_contact(
-    api, listings, tmp_path, personas
+    api, listings, tmp_path, people
 ):
-    lead = personas["lead"]
+    lead = people["lead"]
     MembershipFactory(listing=listings["olla"], user=lead)
     api.force_authenticate(lead)  # even the listing's lead gets public data in exports
     outputs = {

@@ -4,7 +4,6 @@ same export a second time changes nothing. No export carries the true point of a
 that is not exact: the re-imported point of such a listing is its public point."""
 
 import json
-import shutil
 from datetime import time
 
 import pytest
@@ -197,8 +196,6 @@ def test_the_csv_export_loads_back_field_by_field(client, tmp_path, originals):
 
 
 def test_the_geopackage_export_loads_back_field_by_field(client, tmp_path, originals):
-    if shutil.which("ogr2ogr") is None:
-        pytest.skip("ogr2ogr (gdal-bin) is not installed")
     path = export(client, tmp_path, "export.gpkg", "listings.gpkg")
 
     # Public points only: the hidden listing is not in the GeoPackage.

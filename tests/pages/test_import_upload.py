@@ -290,8 +290,6 @@ def test_the_dry_run_and_the_report_page_make_a_bounded_number_of_queries(
 
 
 def test_a_zipped_shapefile_is_read(moderator_client, tmp_path):
-    if shutil.which("ogr2ogr") is None:
-        pytest.skip("ogr2ogr (gdal-bin) is not installed")
     geojson = tmp_path / "p.geojson"
     geojson.write_text(
         '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
