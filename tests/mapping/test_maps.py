@@ -330,7 +330,7 @@ def test_pages_are_served_with_a_content_security_policy(client):
     assert "object-src 'none'" in header
     assert "frame-ancestors 'none'" in header
     assert "img-src 'self' data: https://tile.openstreetmap.org" in header
-    assert re.search(r"script-src 'self'( 'nonce-[A-Za-z0-9+/=]+')?;", header)
+    assert re.search(r"script-src 'self'( 'nonce-[A-Za-z0-9+/=]+')?(;|$)", header)
     # every nonce the page uses is the header's; a page with a map has one
     body = response.content.decode()
     header_nonces = set(re.findall(r"'nonce-([A-Za-z0-9+/=]+)'", header))
