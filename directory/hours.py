@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 #: At most this many chained periods (9-12, 12-18...) are followed to find a closing time.
 MAX_CHAIN = 14
@@ -119,17 +119,20 @@ def status(periods: list[Period], timezone_name: str, now: datetime) -> OpenStat
     )
 
 
+#: ISO weekday names, translated when read (`weekday_name`).
+WEEKDAY_NAMES = {
+    1: gettext_lazy("Monday"),
+    2: gettext_lazy("Tuesday"),
+    3: gettext_lazy("Wednesday"),
+    4: gettext_lazy("Thursday"),
+    5: gettext_lazy("Friday"),
+    6: gettext_lazy("Saturday"),
+    7: gettext_lazy("Sunday"),
+}
+
+
 def weekday_name(weekday: int) -> str:
-    names = {
-        1: _("Monday"),
-        2: _("Tuesday"),
-        3: _("Wednesday"),
-        4: _("Thursday"),
-        5: _("Friday"),
-        6: _("Saturday"),
-        7: _("Sunday"),
-    }
-    return names[weekday]
+    return str(WEEKDAY_NAMES[weekday])
 
 
 def clock(t: time) -> str:

@@ -249,6 +249,11 @@ ROW_COLUMNS = (
     "is_open",
 )
 
+#: Columns a page of cards adds to ROW_COLUMNS (`listing_page(..., hours=True)`): the
+#: listing's time zone and its weekly periods as [ISO weekday, opens, closes] in minutes
+#: from local midnight, in order, so that "closes at 18:00" needs no second query.
+HOURS_COLUMNS = ("timezone", "opening_periods")
+
 
 #: Computed columns of a listing row, as SQL on "directory_listing": shared by the ORM rows
 #: (`public_listing_rows`: details, exports) and the one-statement pages (`listing_page`).
@@ -308,6 +313,12 @@ LISTING_ROW_SQL = {
     "category_slugs": CATEGORY_SLUGS_SQL,
     "need_kinds": NEED_KINDS_SQL,
     "is_open": OPEN_NOW_SQL,
+    "timezone": '"directory_listing"."timezone"',
+    "opening_periods": """ARRAY(
+  SELECT ARRAY[p.weekday, extract(hour FROM p.opens)::int * 60 + extract(minute FROM p.opens)::int,
+               extract(hour FROM p.closes)::int * 60 + extract(minute FROM p.closes)::int]
+  FROM directory_openingperiod p WHERE p.listing_id = "directory_listing"."id"
+  ORDER BY p.weekday, p.opens)""",
     # last_confirmed_at stays a datetime: freshness is computed from it.
     "verified_on": _date_text('"directory_listing"."verified_on"'),
     "updated_at": _time_text('"directory_listing"."updated_at"'),
@@ -320,6 +331,7 @@ def _columns_sql(sql_of: dict[str, str], names: tuple[str, ...]) -> str:
 
 
 LISTING_COLUMNS_SQL = _columns_sql(LISTING_ROW_SQL, ROW_COLUMNS)
+LISTING_HOURS_COLUMNS_SQL = _columns_sql(LISTING_ROW_SQL, (*ROW_COLUMNS, *HOURS_COLUMNS))
 
 
 def _order_sql(table: str, fields: tuple) -> str:
@@ -517,13 +529,15 @@ def run_page(sql: str, params: list) -> tuple[int, list[tuple]]:
     return count, [row[1:] for row in fetched]
 
 
-def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap: int):
+def listing_page_statement(
+    query: ListingQuery, *, offset: int, limit: int, cap: int, hours: bool = False
+):
     # Words: walk the order first, unless the page lies beyond the walk anyway.
     walk = query.q and (offset + limit) * 2 <= WALK_ROWS
     return (walk_page_statement if walk else page_statement)(
         public_listings(query).order_by(),
         query,
-        columns=LISTING_COLUMNS_SQL,
+        columns=LISTING_HOURS_COLUMNS_SQL if hours else LISTING_COLUMNS_SQL,
         column_params=_need_kinds_params(),
         order_by=_order_sql("directory_listing", _order(query)),
         offset=offset,
@@ -532,12 +546,13 @@ def listing_page_statement(query: ListingQuery, *, offset: int, limit: int, cap:
     )
 
 
-def listing_page(query: ListingQuery, *, offset: int, limit: int, cap: int):
-    """(count up to `cap`, rows of ROW_COLUMNS (+ distance_m)) in one statement; in a
-    second, with typos, when the words of `q` match nothing."""
-    count, rows = run_page(*listing_page_statement(query, offset=offset, limit=limit, cap=cap))
+def listing_page(query: ListingQuery, *, offset: int, limit: int, cap: int, hours: bool = False):
+    """(count up to `cap`, rows of ROW_COLUMNS (+ HOURS_COLUMNS with `hours`) (+ distance_m))
+    in one statement; in a second, with typos, when the words of `q` match nothing."""
+    window = {"offset": offset, "limit": limit, "cap": cap, "hours": hours}
+    count, rows = run_page(*listing_page_statement(query, **window))
     if count == 0 and query.q and not query.typos:
-        return listing_page(replace(query, typos=True), offset=offset, limit=limit, cap=cap)
+        return listing_page(replace(query, typos=True), **window)
     return count, rows
 
 

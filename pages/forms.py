@@ -219,8 +219,12 @@ class SearchForm(forms.Form):
         "ordering",
     )
 
-    def __init__(self, data, *, categories, reader: str, errors=None, has_open_at=True):
-        self._choices_key = (reader, tuple((c.slug, c.depth, c.label) for c in categories))
+    def __init__(
+        self, data, *, categories, reader: str, errors=None, has_open_at=True, categories_key=None
+    ):
+        if categories_key is None:
+            categories_key = tuple((c.slug, c.depth, c.label) for c in categories)
+        self._choices_key = (reader, categories_key)
         data = data.copy()
         if not data.get("radius_km"):
             data["radius_km"] = "25"

@@ -126,6 +126,7 @@ def listings(request):
     form = SearchForm(
         request.GET,
         categories=categories.categories,
+        categories_key=categories.key,
         reader=reader,
         errors=errors,
         has_open_at="open_at" in ListingFilterSet.base_filters,
@@ -158,7 +159,7 @@ def _results(path, params, data, reader, categories, page) -> dict:
     with_distance = query.point is not None
     offset = (page - 1) * PAGE_SIZE
     cap = offset + PAGE_SIZE + COUNT_AHEAD
-    count, rows = selectors.listing_page(query, offset=offset, limit=PAGE_SIZE, cap=cap)
+    count, rows = selectors.listing_page(query, offset=offset, limit=PAGE_SIZE, cap=cap, hours=True)
     cards = build_cards(rows, reader=reader, categories=categories, with_distance=with_distance)
     links = {}
     if page > 1:
@@ -182,7 +183,7 @@ def _results(path, params, data, reader, categories, page) -> dict:
         if query.point is not None and query.radius_km < MAX_RADIUS_KM:
             wide = replace(query, radius_km=MAX_RADIUS_KM)
             _count, nearest = selectors.listing_page(
-                wide, offset=0, limit=NEAREST_OUTSIDE, cap=NEAREST_OUTSIDE
+                wide, offset=0, limit=NEAREST_OUTSIDE, cap=NEAREST_OUTSIDE, hours=True
             )
             context["outside"] = build_cards(
                 nearest, reader=reader, categories=categories, with_distance=True

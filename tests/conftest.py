@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from pages.cards import forget_taxonomy
 from tests.factories import UserFactory
 
 
@@ -9,6 +10,15 @@ def _english_by_default():
     """Tests start in the source language; a test that needs another activates it."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy_read_afresh():
+    """A process keeps the taxonomy it read (pages.cards.CategoryNames); each test's
+    categories roll back with it, so each test reads them afresh."""
+    forget_taxonomy()
+    yield
+    forget_taxonomy()
 
 
 @pytest.fixture
