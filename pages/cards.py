@@ -15,10 +15,11 @@ import threading
 import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.db import connection
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import formats, numberformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
@@ -215,41 +216,52 @@ def public_place(row, names: "_PageTexts | None" = None) -> str:
     return ", ".join(values)
 
 
+@lru_cache(maxsize=32)
+def _labels(language: str, script_prefix: str) -> SimpleNamespace:
+    """The labels of cards in the active `language` (the key), translated once."""
+    return SimpleNamespace(
+        kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
+        access={
+            fact: (ACCESS_SYMBOLS.get(fact, "•"), str(label))
+            for fact, label in ACCESS_LABELS.items()
+        },
+        needs={kind: str(phrase) for kind, phrase in NEED_PHRASES.items()},
+        url=reverse("pages:listing", args=[_SLUG_MARK]).split(_SLUG_MARK),
+        number=number_formatter(),
+        distance_words=(
+            _("less than 1 km away"),
+            _("about %(km)s km away"),
+            _("%(km)s km away"),
+        ),
+        words={
+            "categories": _e(_("Categories:")),
+            "access": _e(_("Access")),
+            "languages": _e(_("Languages spoken:")),
+            "needs": _e(_("What it needs")),
+            "stale": _e(_("May be out of date")),
+        },
+    )
+
+
 #: A listing slug that needs no quoting in a URL (SlugField: letters, digits, - and _).
 _PLAIN_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _SLUG_MARK = "tejido-card-slug"
 
 
 class _PageTexts:
-    """What every card of a page shares, computed once: translated labels, the listing URL
-    pattern, country and state names."""
+    """What every card of a page shares, computed once: translated labels (once per
+    language and process), the listing URL pattern, country and state names."""
 
     def __init__(self):
         self.reader = reader_language()
-        self.kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
-        self.access = {
-            fact: (ACCESS_SYMBOLS.get(fact, "•"), str(label))
-            for fact, label in ACCESS_LABELS.items()
-        }
-        self.needs = {kind: str(phrase) for kind, phrase in NEED_PHRASES.items()}
-        self._url = reverse("pages:listing", args=[_SLUG_MARK]).split(_SLUG_MARK)
+        labels = _labels(get_language(), get_script_prefix())
+        self.kinds, self.access, self.needs = labels.kinds, labels.access, labels.needs
+        self.words, self.distance_words = labels.words, labels.distance_words
+        self.number, self._url = labels.number, labels.url
         self._countries: dict[str, str] = {}
         self._admin1: dict[tuple[str, str], str] = {}
         self._confirmed: dict[int, str] = {}
         self._escaped: dict[str, str] = {}
-        self.number = number_formatter()
-        self.distance_words = (
-            _("less than 1 km away"),
-            _("about %(km)s km away"),
-            _("%(km)s km away"),
-        )
-        self.words = {
-            "categories": _e(_("Categories:")),
-            "access": _e(_("Access")),
-            "languages": _e(_("Languages spoken:")),
-            "needs": _e(_("What it needs")),
-            "stale": _e(_("May be out of date")),
-        }
 
     def url(self, slug: str) -> str:
         if len(self._url) != 2 or not _PLAIN_SLUG.match(slug):

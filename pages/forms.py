@@ -18,10 +18,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from directory import filters
 from directory.choices import AccessFact, ListingKind, NeedKind, ReportReason
 from directory.filters import MAX_RADIUS_KM
 
 RADII_KM = (1, 2, 5, 10, 25, 50, 100, 250, MAX_RADIUS_KM)
+#: The distance the search form shows when none is chosen (the API's default radius).
+DEFAULT_RADIUS_KM = str(filters.DEFAULT_RADIUS_KM)
 
 #: Languages offered in the "Language spoken" filter (any ISO 639 code works in the URL).
 COMMON_LANGUAGES = (
@@ -219,15 +222,10 @@ class SearchForm(forms.Form):
         "ordering",
     )
 
-    def __init__(
-        self, data, *, categories, reader: str, errors=None, has_open_at=True, categories_key=None
-    ):
-        if categories_key is None:
-            categories_key = tuple((c.slug, c.depth, c.label) for c in categories)
-        self._choices_key = (reader, categories_key)
+    def __init__(self, data, *, categories, reader: str, errors=None, has_open_at=True):
         data = data.copy()
         if not data.get("radius_km"):
-            data["radius_km"] = "25"
+            data["radius_km"] = DEFAULT_RADIUS_KM
         super().__init__(data)
         self._categories, self._reader, self._choices_set = categories, reader, False
         if not has_open_at:
@@ -273,40 +271,56 @@ class SearchForm(forms.Form):
         self._set_choices()
         return [self[name] for name in self.FILTERS if name in self.fields]
 
-    def filter_fields_html(self):
-        """The filters' fields (templates/pages/_filter_fields.html). Without errors they
-        depend only on the language, the choices and the values of the filters: the markup
-        of the last FILTERS_KEPT such combinations is kept in the process (on a page of
-        results they cost more to render than the results)."""
-        if self._errors:
-            return render_to_string("pages/_filter_fields.html", {"form": self})
-        key = (
-            get_language(),
-            self._choices_key,
-            tuple(self.fields),
-            tuple((name, tuple(self.data.getlist(name))) for name in self.FILTERS),
-        )
-        with _FILTERS_LOCK:
-            found = _FILTERS_HTML.get(key)
-            if found is not None:
-                _FILTERS_HTML.move_to_end(key)
-                return found
-        rendered = render_to_string("pages/_filter_fields.html", {"form": self})
-        with _FILTERS_LOCK:
-            _FILTERS_HTML[key] = rendered
-            while len(_FILTERS_HTML) > FILTERS_KEPT:
-                _FILTERS_HTML.popitem(last=False)
-        return rendered
+    def filter_fields_html(self) -> str:
+        """The filters' fields (templates/pages/_filter_fields.html)."""
+        return render_to_string("pages/_filter_fields.html", {"form": self})
 
-    def active_filters(self) -> int:
-        """How many filters are set (the "Filters (n)" control)."""
-        count = 0
-        for name in self.FILTERS:
-            if name in ("radius_km", "ordering"):
-                continue
-            values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
-            count += sum(1 for v in values if v)
-        return count
+
+def filter_fields_html(
+    data, *, categories, reader: str, errors=None, has_open_at=True, categories_key=None
+) -> str:
+    """The markup of the search form's filter fields for the query `data` (a QueryDict):
+    `SearchForm(data, ...).filter_fields_html()`. `categories_key` identifies the labels
+    of `categories` (`CategoryNames.key`).
+
+    Without errors the markup depends only on the language, the choices and the values of
+    the filters, so that of the last FILTERS_KEPT such combinations is kept in the process
+    and the form is built only when it is not (on a page of results, building and
+    rendering the form cost more than the results)."""
+    options = {"categories": categories, "reader": reader, "has_open_at": has_open_at}
+    if errors:
+        return SearchForm(data, errors=errors, **options).filter_fields_html()
+    if categories_key is None:
+        categories_key = tuple((c.slug, c.depth, c.label) for c in categories)
+    values = []
+    for name in SearchForm.FILTERS:
+        found = tuple(data.getlist(name))
+        if name == "radius_km" and not data.get("radius_km"):
+            found = (DEFAULT_RADIUS_KM,)
+        values.append((name, found))
+    key = (get_language(), reader, categories_key, has_open_at, tuple(values))
+    with _FILTERS_LOCK:
+        found = _FILTERS_HTML.get(key)
+        if found is not None:
+            _FILTERS_HTML.move_to_end(key)
+            return found
+    rendered = SearchForm(data, **options).filter_fields_html()
+    with _FILTERS_LOCK:
+        _FILTERS_HTML[key] = rendered
+        while len(_FILTERS_HTML) > FILTERS_KEPT:
+            _FILTERS_HTML.popitem(last=False)
+    return rendered
+
+
+def active_filters(data) -> int:
+    """How many filters of the query `data` are set (the "Filters (n)" control)."""
+    return sum(
+        1
+        for name in SearchForm.FILTERS
+        if name not in ("radius_km", "ordering")
+        for value in data.getlist(name)
+        if value
+    )
 
 
 #: Needs in plain words: who gives and who gets (UX.md "Plain words").

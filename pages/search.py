@@ -20,7 +20,8 @@ from mapping.maps import results_map
 
 from . import places
 from .cards import CategoryNames, build_cards, map_points
-from .forms import RADII_KM, SearchForm
+from .forms import RADII_KM, active_filters, filter_fields_html
+from .search_form import search_form_html
 
 PAGE_SIZE = 20
 #: Results counted exactly past the end of the page (as the API's `count_exact`).
@@ -123,16 +124,23 @@ def listings(request):
         errors.setdefault("page", [page_error])
     if near.error:
         errors.setdefault("near", [near.error])
-    form = SearchForm(
-        request.GET,
-        categories=categories.categories,
-        categories_key=categories.key,
-        reader=reader,
-        errors=errors,
-        has_open_at="open_at" in ListingFilterSet.base_filters,
-    )
+    has_open_at = "open_at" in ListingFilterSet.base_filters
     context = {
-        "form": form,
+        "search_form": search_form_html(
+            q=request.GET.get("q", ""),
+            near=request.GET.get("near", ""),
+            errors=errors,
+            filter_fields=lambda: filter_fields_html(
+                request.GET,
+                categories=categories.categories,
+                categories_key=categories.key,
+                reader=reader,
+                errors=errors,
+                has_open_at=has_open_at,
+            ),
+            active_filters=active_filters(request.GET),
+        ),
+        "q": request.GET.get("q", ""),
         "near": near,
         "errors": errors,
         "cards": [],
