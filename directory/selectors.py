@@ -331,7 +331,11 @@ def _columns_sql(sql_of: dict[str, str], names: tuple[str, ...]) -> str:
 
 
 LISTING_COLUMNS_SQL = _columns_sql(LISTING_ROW_SQL, ROW_COLUMNS)
-LISTING_HOURS_COLUMNS_SQL = _columns_sql(LISTING_ROW_SQL, (*ROW_COLUMNS, *HOURS_COLUMNS))
+#: With the hours, "open now" is told from them in Python (`directory.hours`, the same
+#: rules), so the statement leaves `is_open` empty rather than test it a second time.
+LISTING_HOURS_COLUMNS_SQL = _columns_sql(
+    {**LISTING_ROW_SQL, "is_open": "NULL::boolean"}, (*ROW_COLUMNS, *HOURS_COLUMNS)
+)
 
 
 def _order_sql(table: str, fields: tuple) -> str:
