@@ -692,13 +692,21 @@ NEED_ROW_SQL = {
 
 
 NEED_COLUMNS_SQL = _columns_sql(NEED_ROW_SQL, NEED_ROW_COLUMNS)
+#: Columns a page of need cards adds to NEED_ROW_COLUMNS (`need_page(..., descriptions=True)`).
+NEED_DESCRIPTION_COLUMNS = tuple(f"description_{code}" for code in ("es", "pt", "fr", "en"))
+NEED_DESCRIBED_COLUMNS_SQL = _columns_sql(
+    {name: f'"directory_need"."{name}"' for name in NEED_DESCRIPTION_COLUMNS} | NEED_ROW_SQL,
+    (*NEED_ROW_COLUMNS, *NEED_DESCRIPTION_COLUMNS),
+)
 
 
-def need_page_statement(query: NeedQuery, *, offset: int, limit: int, cap: int):
+def need_page_statement(
+    query: NeedQuery, *, offset: int, limit: int, cap: int, descriptions: bool = False
+):
     return page_statement(
         public_needs(query).order_by(),
         query,
-        columns=NEED_COLUMNS_SQL,
+        columns=NEED_DESCRIBED_COLUMNS_SQL if descriptions else NEED_COLUMNS_SQL,
         column_params=[],
         order_by=_order_sql("directory_need", _need_order(query)),
         offset=offset,
@@ -707,9 +715,11 @@ def need_page_statement(query: NeedQuery, *, offset: int, limit: int, cap: int):
     )
 
 
-def need_page(query: NeedQuery, *, offset: int, limit: int, cap: int):
-    """(count up to `cap`, rows of NEED_ROW_COLUMNS (+ distance_m)) in one statement."""
-    return run_page(*need_page_statement(query, offset=offset, limit=limit, cap=cap))
+def need_page(query: NeedQuery, *, offset: int, limit: int, cap: int, descriptions: bool = False):
+    """(count up to `cap`, rows of NEED_ROW_COLUMNS (+ NEED_DESCRIPTION_COLUMNS with
+    `descriptions`) (+ distance_m)) in one statement."""
+    window = {"offset": offset, "limit": limit, "cap": cap, "descriptions": descriptions}
+    return run_page(*need_page_statement(query, **window))
 
 
 def public_counts() -> dict[str, int]:
@@ -749,15 +759,25 @@ def need_descriptions(ids) -> dict[int, dict[str, str]]:
     return {row[0]: dict(zip(languages, row[1:], strict=True)) for row in rows}
 
 
-def regions_with_public_needs() -> QuerySet:
-    """Regions holding a public listing with a current need (one query): the choices of the
-    needs board's region filter, which then never leads to an empty page by itself."""
-    through = Listing.regions.through
-    listings = public_needs(NeedQuery()).order_by().values("listing_id")
+#: A region with a current need of a public listing, from the region statistics (probed
+#: on their unique index, region first).
+REGION_HAS_NEEDS_SQL = """EXISTS (
+  SELECT 1 FROM directory_region_stats s
+  WHERE s.region_id = "directory_region"."id" AND s.dimension = 'need_kind' AND s.n > 0)"""
+
+
+def regions_with_public_needs(levels=("country", "admin1")) -> QuerySet:
+    """Regions of `levels` holding a public listing with a current need (one query): the
+    choices of the needs board's region filter, which then never leads to an empty page
+    by itself (a county is one of its state's needs; its own page links to them).
+
+    Read from the region statistics (`directory_region_stats`, decision 0004), which count
+    current needs by region: as current as they are (at once after each change with
+    REGION_STATS_REFRESH=on_commit, within a minute with `scheduled`). Finding them from
+    the needs themselves took 3 s at 1M listings, on every page of the board."""
+    has_needs = RawSQL(REGION_HAS_NEEDS_SQL, [], output_field=BooleanField())  # noqa: S611
     return (
-        Region.objects.filter(
-            Exists(through.objects.filter(region_id=OuterRef("pk"), listing_id__in=listings))
-        )
+        Region.objects.filter(has_needs, level__in=levels)
         .only("slug", "level", "country", *(f"name_{code}" for code in ("es", "pt", "fr", "en")))
         .order_by("level", "name", "id")
     )

@@ -8,7 +8,10 @@ class PagesConfig(AppConfig):
     verbose_name = "Pages"
 
     def ready(self):
+        from directory import stats
+
         from .cards import forget_taxonomy
+        from .needs import forget_regions
 
         def taxonomy_changed(**_kwargs):
             forget_taxonomy()
@@ -17,3 +20,4 @@ class PagesConfig(AppConfig):
         category = self.apps.get_model("directory", "Category")
         post_save.connect(taxonomy_changed, sender=category, weak=False, dispatch_uid="taxonomy")
         post_delete.connect(taxonomy_changed, sender=category, weak=False, dispatch_uid="taxonomy")
+        stats.refreshed.connect(forget_regions, weak=False, dispatch_uid="board-regions")

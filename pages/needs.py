@@ -1,17 +1,23 @@
 """The volunteer board: open needs of public listings, filtered like the API's `/needs/`
 (DESIGN.md §1 journey 3), each saying in plain words who gives, who gets and how to help."""
 
+import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import formats, timezone
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from directory import filters, selectors
@@ -22,6 +28,8 @@ from directory.freshness import freshness
 from directory.privacy import PUBLIC_ADDRESS_FIELDS, public_distance_km
 from mapping.maps import results_map
 
+from .cards import number_formatter
+from .need_cards import need_card_html
 from .places import Near
 from .places import resolve as resolve_near
 
@@ -125,21 +133,48 @@ def clean_board_query(params: QueryDict, *, extra=BOARD_EXTRA) -> BoardFilters:
 
 # --- Cards -------------------------------------------------------------------------------
 
-_C = {name: index for index, name in enumerate(selectors.NEED_ROW_COLUMNS)}
+_C = {
+    name: index
+    for index, name in enumerate((*selectors.NEED_ROW_COLUMNS, *selectors.NEED_DESCRIPTION_COLUMNS))
+}
 _LANGUAGE_NAMES = dict(ContentLanguage.choices)
+#: A listing slug that needs no quoting in a URL (SlugField: letters, digits, - and _).
+_PLAIN_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+_SLUG_MARK = "tejido-need-slug"
 
 
 def listing_url(slug: str) -> str:
     return reverse("pages:listing", args=[slug])
 
 
-def _distance_text(metres: float, precision: str) -> str:
+@lru_cache(maxsize=16)
+def _labels(language: str, script_prefix: str) -> SimpleNamespace:
+    """What every card of a page shares, translated once per language and process."""
+    return SimpleNamespace(
+        kinds={kind: str(label) for kind, label in NeedKind.choices},
+        how_to_help={kind: str(text) for kind, text in HOW_TO_HELP.items()},
+        urgencies={value: str(label) for value, label in Urgency.choices},
+        url=reverse("pages:listing", args=[_SLUG_MARK]).split(_SLUG_MARK),
+        number=number_formatter(),
+        exact_km=_("%(km)s km away"),
+        about_km=_("about %(km)s km away"),
+    )
+
+
+def _url(labels, slug: str) -> str:
+    if len(labels.url) != 2 or not _PLAIN_SLUG.match(slug):
+        return listing_url(slug)
+    return f"{labels.url[0]}{slug}{labels.url[1]}"
+
+
+def _distance_text(metres: float, precision: str, labels=None) -> str:
+    labels = labels or _labels(get_language(), get_script_prefix())
     km = public_distance_km(metres, precision)
     if precision == LocationPrecision.EXACT:
         decimals = 1 if km < 10 else 0
-        return _("%(km)s km away") % {"km": formats.number_format(round(km, decimals), decimals)}
+        return labels.exact_km % {"km": labels.number(round(km, decimals), decimals)}
     # From a cell centre, in whole km (DESIGN.md §6); never "0 km".
-    return _("about %(km)s km away") % {"km": formats.number_format(max(1, int(km)), 0)}
+    return labels.about_km % {"km": labels.number(max(1, int(km)), 0)}
 
 
 def _confirmed_text(confirmed: datetime, now: datetime) -> str:
@@ -151,16 +186,18 @@ def _confirmed_text(confirmed: datetime, now: datetime) -> str:
     }
 
 
-def _public_place(precision: str, row) -> str:
+def _public_place(precision: str, row, country_names: dict | None = None) -> str:
     """Locality, state and country as far as the listing's precision shows them; a
     numeric state code (GeoNames' "15") says nothing to a reader and is left out."""
     admin1 = row[_C["listing__admin1"]] or ""
+    code = row[_C["listing__country"]]
+    names = {} if country_names is None else country_names
+    if code and code not in names:
+        names[code] = str(countries.name(code))
     values = {
         "locality": row[_C["listing__locality"]],
         "admin1": "" if admin1.isdigit() else admin1,
-        "country": countries.name(row[_C["listing__country"]])
-        if row[_C["listing__country"]]
-        else "",
+        "country": names[code] if code else "",
     }
     shown = PUBLIC_ADDRESS_FIELDS.get(precision, ())
     return ", ".join(
@@ -183,46 +220,55 @@ def _text(source, name: str, language: str) -> dict:
     }
 
 
-def need_cards(rows, *, with_distance: bool, descriptions: dict) -> list[dict]:
-    """Rows of `selectors.need_page` as what a card (or a feed entry) shows."""
+def need_cards(rows, *, with_distance: bool) -> list[dict]:
+    """Rows of `selectors.need_page(..., descriptions=True)` as what a card (or a feed
+    entry) shows."""
     language = reader_language()
+    labels = _labels(get_language(), get_script_prefix())
+    countries_named: dict[str, str] = {}
+    confirmed_texts: dict[int, str] = {}
     now = timezone.now()
+    today = now.date()
     cards = []
     for row in rows:
         need_id = row[_C["id"]]
         source = SimpleNamespace(
             original_language=row[_C["original_language"]],
             **{f"title_{code}": row[_C[f"title_{code}"]] for code in _LANGUAGE_NAMES},
-            **{f"description_{code}": text for code, text in descriptions.get(need_id, {}).items()},
+            **{f"description_{code}": row[_C[f"description_{code}"]] for code in _LANGUAGE_NAMES},
         )
         precision = row[_C["listing__location_precision"]]
         starts_on = date.fromisoformat(row[_C["starts_on"]]) if row[_C["starts_on"]] else None
         confirmed = row[_C["last_confirmed_at"]]
+        days = max(0, (now - confirmed).days)
+        if days not in confirmed_texts:
+            confirmed_texts[days] = _confirmed_text(confirmed, now)
+        kind, urgency, slug = row[_C["kind"]], row[_C["urgency"]], row[_C["listing__slug"]]
         cards.append(
             {
                 "id": need_id,
-                "kind": row[_C["kind"]],
-                "kind_label": NeedKind(row[_C["kind"]]).label,
-                "how_to_help": HOW_TO_HELP[row[_C["kind"]]],
+                "kind": kind,
+                "kind_label": labels.kinds.get(kind, kind),
+                "how_to_help": labels.how_to_help.get(kind, kind),
                 "title": _text(source, "title", language),
                 "description": _text(source, "description", language),
                 "skills": row[_C["skills"]],
                 "quantity": row[_C["quantity"]],
                 "unit": row[_C["unit"]],
-                "urgency": row[_C["urgency"]],
-                "urgency_label": Urgency(row[_C["urgency"]]).label,
-                "starts_on": starts_on if starts_on and starts_on > now.date() else None,
+                "urgency": urgency,
+                "urgency_label": labels.urgencies.get(urgency, urgency),
+                "starts_on": starts_on if starts_on and starts_on > today else None,
                 "ends_on": date.fromisoformat(row[_C["ends_on"]]) if row[_C["ends_on"]] else None,
-                "confirmed": _confirmed_text(confirmed, now),
+                "confirmed": confirmed_texts[days],
                 "stale": freshness(confirmed, now) == "stale",
                 "created_at": datetime.fromisoformat(row[_C["created_at"]]),
                 "updated_at": datetime.fromisoformat(row[_C["updated_at"]]),
-                "listing_slug": row[_C["listing__slug"]],
+                "listing_slug": slug,
                 "listing_name": row[_C["listing__name"]],
                 "listing_kind": row[_C["listing__kind"]],
-                "listing_url": listing_url(row[_C["listing__slug"]]),
-                "place": _public_place(precision, row),
-                "distance": _distance_text(row[-1], precision) if with_distance else "",
+                "listing_url": _url(labels, slug),
+                "place": _public_place(precision, row, countries_named),
+                "distance": _distance_text(row[-1], precision, labels) if with_distance else "",
                 "point": (row[_C["lat"]], row[_C["lng"]]) if row[_C["lat"]] is not None else None,
             }
         )
@@ -230,15 +276,14 @@ def need_cards(rows, *, with_distance: bool, descriptions: dict) -> list[dict]:
 
 
 def fetch_cards(data: dict, *, offset: int, limit: int, ordering: str = "") -> tuple[int, list]:
-    """(count up to the cap, cards) of a page: two statements whatever its size (the page
-    with its bounded count, then the descriptions of its needs)."""
+    """(count up to the cap, cards) of a page: one statement whatever its size (the page,
+    its bounded count and its needs' descriptions)."""
     if ordering:
         data = {**data, "ordering": ordering}
     query = filters.need_query(data)
     cap = offset + limit + COUNT_AHEAD
-    count, rows = selectors.need_page(query, offset=offset, limit=limit, cap=cap)
-    descriptions = selectors.need_descriptions(row[_C["id"]] for row in rows) if rows else {}
-    return count, need_cards(rows, with_distance=query.point is not None, descriptions=descriptions)
+    count, rows = selectors.need_page(query, offset=offset, limit=limit, cap=cap, descriptions=True)
+    return count, need_cards(rows, with_distance=query.point is not None)
 
 
 # --- The board ---------------------------------------------------------------------------
@@ -318,16 +363,65 @@ def _suggestions(board: BoardFilters) -> list[dict]:
     return out
 
 
-def _region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Regions that have open needs, countries first, by name in the reader's language."""
+#: How long a process keeps the board's region menu (seconds): the regions with needs come
+#: from the region statistics, refreshed at most once a minute in production.
+REGIONS_SECONDS = 60
+_REGIONS: dict = {}
+_REGIONS_LOCK = threading.Lock()
+
+
+def forget_regions(**_kwargs) -> None:
+    """Read the regions with needs again on the next page (the statistics were refreshed)."""
+    with _REGIONS_LOCK:
+        _REGIONS.clear()
+
+
+def _regions_with_needs() -> list:
+    """(slug, level, name in the reader's language) of the regions with needs, kept per
+    process and language for REGIONS_SECONDS."""
+    language = get_language()
+    with _REGIONS_LOCK:
+        kept = _REGIONS.get(language)
+    if kept is not None and time.monotonic() - kept[0] < REGIONS_SECONDS:
+        return kept[1]
+    regions = [
+        (region.slug, region.level, localized(region, "name")[0] or region.slug)
+        for region in selectors.regions_with_public_needs()
+    ]
+    with _REGIONS_LOCK:
+        _REGIONS[language] = (time.monotonic(), regions)
+    return regions
+
+
+def _region_choices(chosen=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Countries and states (provinces...) that have open needs, countries first, by name
+    in the reader's language; `chosen` (a Region of the query, say a county followed from
+    its region page) is among them even when it is not one of those."""
+    regions = _regions_with_needs()
+    if chosen is not None and all(slug != chosen.slug for slug, _level, _name in regions):
+        regions = [*regions, (chosen.slug, chosen.level, localized(chosen, "name")[0])]
     groups: dict[str, list] = {"country": [], "other": []}
-    for region in selectors.regions_with_public_needs():
-        name = localized(region, "name")[0] or region.slug
-        groups["country" if region.level == "country" else "other"].append((region.slug, name))
+    for slug, level, name in regions:
+        groups["country" if level == "country" else "other"].append((slug, name or slug))
     return [
         (_("Countries"), sorted(groups["country"], key=lambda choice: choice[1])),
         (_("States, provinces and areas"), sorted(groups["other"], key=lambda choice: choice[1])),
     ]
+
+
+def _region_options(chosen, typed: str) -> SafeString:
+    """The <option>s of the region menu, `typed` (the query's slug) selected."""
+    parts = []
+    for group, choices in _region_choices(chosen):
+        if not choices:
+            continue
+        options = "".join(
+            f'<option value="{escape(slug)}"{" selected" if slug == typed else ""}>'
+            f"{escape(name)}</option>"
+            for slug, name in choices
+        )
+        parts.append(f'<optgroup label="{escape(group)}">{options}</optgroup>')
+    return mark_safe("\n".join(parts))  # every value is escaped above
 
 
 def _radius_options(typed: str) -> list[tuple[str, str, bool]]:
@@ -364,6 +458,8 @@ def needs(request):
     if not board.errors and not board.choosing:
         offset = (board.page - 1) * PAGE_SIZE
         count, cards = fetch_cards(board.data, offset=offset, limit=PAGE_SIZE)
+        for card in cards:
+            card["html"] = need_card_html(card)
     listed = not board.errors and not board.choosing
     has_next = listed and board.page * PAGE_SIZE < count and board.page < MAX_PAGE
     folded = [name for name in FOLDED_FILTERS if any(v.strip() for v in params.getlist(name))]
@@ -388,7 +484,7 @@ def needs(request):
         ],
         "ordering_choices": list(ORDERING_LABELS.items()),
         "language_choices": ContentLanguage.choices,
-        "region_choices": _region_choices(),
+        "region_options": _region_options(board.data.get("region"), params.get("region", "")),
         "folded_count": len(folded),
         "listed": listed,
         "cards": cards,

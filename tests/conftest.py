@@ -2,6 +2,7 @@ import pytest
 from django.utils import translation
 
 from pages.cards import forget_taxonomy
+from pages.needs import forget_regions
 from tests.factories import UserFactory
 
 
@@ -14,11 +15,14 @@ def _english_by_default():
 
 @pytest.fixture(autouse=True)
 def _taxonomy_read_afresh():
-    """A process keeps the taxonomy it read (pages.cards.CategoryNames); each test's
-    categories roll back with it, so each test reads them afresh."""
+    """A process keeps the taxonomy it read (pages.cards.CategoryNames) and the regions
+    with needs (the volunteer board's menu); each test's data rolls back with it, so each
+    test reads them afresh."""
     forget_taxonomy()
+    forget_regions()
     yield
     forget_taxonomy()
+    forget_regions()
 
 
 @pytest.fixture

@@ -8,7 +8,15 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from directory.choices import ListingStatus, LocationPrecision, NeedKind, NeedStatus, Urgency
+from directory import stats
+from directory.choices import (
+    ListingStatus,
+    LocationPrecision,
+    NeedKind,
+    NeedStatus,
+    RegionLevel,
+    Urgency,
+)
 from tests.factories import ListingFactory, NeedFactory, PlaceFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +277,30 @@ def test_board_keeps_a_query_budget_whatever_the_page_size(
             },
         )
     assert response.status_code == 200 and len(need_ids(response)) == 20
+
+
+def _region_menu(response) -> list[tuple[str, bool]]:
+    """(slug, selected) of the region menu's options, in order."""
+    menu = _body(response).split('<select id="f-region"')[1].split("</select>")[0]
+    return [
+        (slug, bool(selected))
+        for slug, selected in re.findall(r'<option value="([^"]*)"( selected)?>', menu)
+    ]
+
+
+def test_the_region_menu_offers_countries_and_states_with_needs(client, santa_ana):
+    country = RegionFactory(slug="us", name_en="United States", level=RegionLevel.COUNTRY)
+    state = RegionFactory(slug="us-ca", name_en="California", level=RegionLevel.ADMIN1)
+    county = RegionFactory(slug="us-ca-orange", name_en="Orange", level=RegionLevel.ADMIN2)
+    RegionFactory(slug="us-nv", name_en="Nevada", level=RegionLevel.ADMIN1)  # no needs
+    listing = _near_santa_ana(2)
+    listing.regions.add(country, state, county)
+    NeedFactory(listing=listing, kind=NeedKind.FOOD)
+    stats.refresh()  # the statistics count needs by region (on commit, or each minute)
+    menu = _region_menu(client.get("/en/needs/"))
+    assert menu == [("", False), ("us", False), ("us-ca", False)]
+    # A county (followed from its region page) is shown chosen, the others as before.
+    menu = _region_menu(client.get("/en/needs/", {"region": "us-ca-orange"}))
+    assert menu == [("", False), ("us", False), ("us-ca", False), ("us-ca-orange", True)]
+    chosen = _region_menu(client.get("/en/needs/", {"region": "us-ca"}))
+    assert ("us-ca", True) in chosen and ("us", False) in chosen
