@@ -238,6 +238,14 @@ def build_shapes(n: int, seed: int, only: set[str] | None) -> list[Shape]:
                 f"{q({**words, 'lat': f'{lat:.5f}', 'lng': f'{lng:.5f}', 'limit': 20})}"
             )
         shapes.append(s)
+    if want("page_needs"):
+        s = Shape("page_needs", "volunteer board near-me (20) vs API", "page")
+        for lng, lat in points():
+            s.api.append(f"/en/needs/?{q({'near': f'{lat:.5f},{lng:.5f}'})}")
+            s.bare.append(
+                f"/api/v1/needs/?{q({'lat': f'{lat:.5f}', 'lng': f'{lng:.5f}', 'limit': 20})}"
+            )
+        shapes.append(s)
     if want("stats_state"):
         s = Shape("stats_state", "region stats (state)", "stats")
         for _ in range(total):
@@ -815,7 +823,8 @@ def main() -> None:
     parser.add_argument(
         "--shapes",
         help="comma-separated subset (near,radius,bbox20,bbox100,"
-        "bbox500,bbox100geo,search,search_region,layer,stats_state,stats_country)",
+        "bbox500,bbox100geo,search,search_region,layer,stats_state,stats_country,"
+        "page_near,page_search,page_needs)",
     )
     args = parser.parse_args()
     args.duration = max(1, min(args.duration, 60))

@@ -4,6 +4,7 @@
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -376,28 +378,29 @@ def forget_regions(**_kwargs) -> None:
         _REGIONS.clear()
 
 
-def _regions_with_needs() -> list:
-    """(slug, level, name in the reader's language) of the regions with needs, kept per
-    process and language for REGIONS_SECONDS."""
+def _regions_with_needs() -> tuple[float, list]:
+    """(when read, [(slug, level, name in the reader's language)]) of the regions with
+    needs, kept per process and language for REGIONS_SECONDS."""
     language = get_language()
     with _REGIONS_LOCK:
         kept = _REGIONS.get(language)
     if kept is not None and time.monotonic() - kept[0] < REGIONS_SECONDS:
-        return kept[1]
+        return kept
     regions = [
         (region.slug, region.level, localized(region, "name")[0] or region.slug)
         for region in selectors.regions_with_public_needs()
     ]
+    kept = (time.monotonic(), regions)
     with _REGIONS_LOCK:
-        _REGIONS[language] = (time.monotonic(), regions)
-    return regions
+        _REGIONS[language] = kept
+    return kept
 
 
 def _region_choices(chosen=None) -> list[tuple[str, list[tuple[str, str]]]]:
     """Countries and states (provinces...) that have open needs, countries first, by name
     in the reader's language; `chosen` (a Region of the query, say a county followed from
     its region page) is among them even when it is not one of those."""
-    regions = _regions_with_needs()
+    _read_at, regions = _regions_with_needs()
     if chosen is not None and all(slug != chosen.slug for slug, _level, _name in regions):
         regions = [*regions, (chosen.slug, chosen.level, localized(chosen, "name")[0])]
     groups: dict[str, list] = {"country": [], "other": []}
@@ -484,7 +487,7 @@ def needs(request):
         ],
         "ordering_choices": list(ORDERING_LABELS.items()),
         "language_choices": ContentLanguage.choices,
-        "region_options": _region_options(board.data.get("region"), params.get("region", "")),
+        "region_chosen": board.data.get("region"),
         "folded_count": len(folded),
         "listed": listed,
         "cards": cards,
@@ -505,7 +508,47 @@ def needs(request):
         "suggestions": _suggestions(board) if listed and not cards else [],
         "map": _needs_map(cards),
     }
+    context["filters_html"] = _filters_html(context, params)
     return render(request, "pages/needs.html", context, status=400 if board.errors else 200)
+
+
+#: Rendered filter panels kept per process (`_filters_html`), newest last.
+FILTERS_KEPT = 256
+_FILTERS_HTML: OrderedDict = OrderedDict()
+_FILTERS_LOCK = threading.Lock()
+
+
+def _filters_html(context: dict, params: QueryDict) -> str:
+    """The board's filters (templates/pages/_needs_filters.html). Without errors they
+    depend only on the language, the regions with needs and the filters' values, so the
+    markup of the last FILTERS_KEPT such combinations is kept in the process."""
+
+    def rendered() -> str:
+        chosen, typed = context["region_chosen"], params.get("region", "")
+        panel = {**context, "region_options": _region_options(chosen, typed)}
+        return render_to_string("pages/_needs_filters.html", panel)
+
+    if context["errors"]:
+        return rendered()
+    read_at, _regions = _regions_with_needs()
+    key = (
+        get_language(),
+        get_script_prefix(),
+        read_at,
+        context["folded_count"],
+        tuple((name, tuple(params.getlist(name))) for name in (*FOLDED_FILTERS, "radius_km")),
+    )
+    with _FILTERS_LOCK:
+        found = _FILTERS_HTML.get(key)
+        if found is not None:
+            _FILTERS_HTML.move_to_end(key)
+            return found
+    markup = rendered()
+    with _FILTERS_LOCK:
+        _FILTERS_HTML[key] = markup
+        while len(_FILTERS_HTML) > FILTERS_KEPT:
+            _FILTERS_HTML.popitem(last=False)
+    return markup
 
 
 def _needs_map(cards: list[dict]):
