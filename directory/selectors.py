@@ -749,16 +749,6 @@ def recent_public_listings(*, limit: int = 12):
     )
 
 
-def need_descriptions(ids) -> dict[int, dict[str, str]]:
-    """{need id: {language: description}} of the needs `ids` (one query), for the rows of a
-    page, which carry titles only."""
-    languages = ("es", "pt", "fr", "en")
-    rows = Need.objects.filter(pk__in=list(ids)).values_list(
-        "id", *(f"description_{code}" for code in languages)
-    )
-    return {row[0]: dict(zip(languages, row[1:], strict=True)) for row in rows}
-
-
 #: A region with a current need of a public listing, from the region statistics (probed
 #: on their unique index, region first).
 REGION_HAS_NEEDS_SQL = """EXISTS (
