@@ -10,7 +10,6 @@ translated once per page.
 """
 
 import html
-import re
 import threading
 import time as monotonic_time
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from django.db import connection
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix
 from django.utils import formats, numberformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
@@ -35,6 +34,7 @@ from directory.privacy import public_distance_km
 from directory.selectors import HOURS_COLUMNS, ROW_COLUMNS
 
 from .forms import NEED_PHRASES, language_name
+from .kept import listing_path
 
 C = {name: index for index, name in enumerate((*ROW_COLUMNS, *HOURS_COLUMNS))}
 LANGUAGES = ("es", "pt", "fr", "en")
@@ -226,7 +226,6 @@ def _labels(language: str, script_prefix: str) -> SimpleNamespace:
             for fact, label in ACCESS_LABELS.items()
         },
         needs={kind: str(phrase) for kind, phrase in NEED_PHRASES.items()},
-        url=reverse("pages:listing", args=[_SLUG_MARK]).split(_SLUG_MARK),
         number=number_formatter(),
         distance_words=(
             _("less than 1 km away"),
@@ -243,11 +242,6 @@ def _labels(language: str, script_prefix: str) -> SimpleNamespace:
     )
 
 
-#: A listing slug that needs no quoting in a URL (SlugField: letters, digits, - and _).
-_PLAIN_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
-_SLUG_MARK = "tejido-card-slug"
-
-
 class _PageTexts:
     """What every card of a page shares, computed once: translated labels (once per
     language and process), the listing URL pattern, country and state names."""
@@ -257,16 +251,14 @@ class _PageTexts:
         labels = _labels(get_language(), get_script_prefix())
         self.kinds, self.access, self.needs = labels.kinds, labels.access, labels.needs
         self.words, self.distance_words = labels.words, labels.distance_words
-        self.number, self._url = labels.number, labels.url
+        self.number = labels.number
         self._countries: dict[str, str] = {}
         self._admin1: dict[tuple[str, str], str] = {}
         self._confirmed: dict[int, str] = {}
         self._escaped: dict[str, str] = {}
 
     def url(self, slug: str) -> str:
-        if len(self._url) != 2 or not _PLAIN_SLUG.match(slug):
-            return reverse("pages:listing", args=[slug])
-        return f"{self._url[0]}{slug}{self._url[1]}"
+        return listing_path(slug)
 
     def country(self, code: str) -> str:
         if code not in self._countries:

@@ -5,8 +5,6 @@ The search form only renders: its parameters are validated by `directory.filters
 """
 
 import html
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 
 import langcodes
@@ -21,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from directory import filters
 from directory.choices import AccessFact, ListingKind, NeedKind, ReportReason
 from directory.filters import MAX_RADIUS_KM
+
+from .kept import KeptMarkup
 
 RADII_KM = (1, 2, 5, 10, 25, 50, 100, 250, MAX_RADIUS_KM)
 #: The distance the search form shows when none is chosen (the API's default radius).
@@ -156,8 +156,7 @@ class TextInput(PythonRendered, forms.TextInput):
 
 #: Rendered filter fields kept per process (SearchForm.filter_fields_html), newest last.
 FILTERS_KEPT = 256
-_FILTERS_HTML: OrderedDict = OrderedDict()
-_FILTERS_LOCK = threading.Lock()
+_FILTERS_HTML = KeptMarkup(FILTERS_KEPT)
 
 
 class SearchForm(forms.Form):
@@ -299,17 +298,7 @@ def filter_fields_html(
             found = (DEFAULT_RADIUS_KM,)
         values.append((name, found))
     key = (get_language(), reader, categories_key, has_open_at, tuple(values))
-    with _FILTERS_LOCK:
-        found = _FILTERS_HTML.get(key)
-        if found is not None:
-            _FILTERS_HTML.move_to_end(key)
-            return found
-    rendered = SearchForm(data, **options).filter_fields_html()
-    with _FILTERS_LOCK:
-        _FILTERS_HTML[key] = rendered
-        while len(_FILTERS_HTML) > FILTERS_KEPT:
-            _FILTERS_HTML.popitem(last=False)
-    return rendered
+    return _FILTERS_HTML.keep(key, lambda: SearchForm(data, **options).filter_fields_html())
 
 
 def active_filters(data) -> int:

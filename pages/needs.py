@@ -1,10 +1,8 @@
 """The volunteer board: open needs of public listings, filtered like the API's `/needs/`
 (DESIGN.md §1 journey 3), each saying in plain words who gives, who gets and how to help."""
 
-import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -14,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -31,6 +29,7 @@ from directory.privacy import PUBLIC_ADDRESS_FIELDS, public_distance_km
 from mapping.maps import results_map
 
 from .cards import number_formatter
+from .kept import KeptMarkup, listing_path
 from .need_cards import need_card_html
 from .places import Near
 from .places import resolve as resolve_near
@@ -140,13 +139,6 @@ _C = {
     for index, name in enumerate((*selectors.NEED_ROW_COLUMNS, *selectors.NEED_DESCRIPTION_COLUMNS))
 }
 _LANGUAGE_NAMES = dict(ContentLanguage.choices)
-#: A listing slug that needs no quoting in a URL (SlugField: letters, digits, - and _).
-_PLAIN_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
-_SLUG_MARK = "tejido-need-slug"
-
-
-def listing_url(slug: str) -> str:
-    return reverse("pages:listing", args=[slug])
 
 
 @lru_cache(maxsize=16)
@@ -156,17 +148,10 @@ def _labels(language: str, script_prefix: str) -> SimpleNamespace:
         kinds={kind: str(label) for kind, label in NeedKind.choices},
         how_to_help={kind: str(text) for kind, text in HOW_TO_HELP.items()},
         urgencies={value: str(label) for value, label in Urgency.choices},
-        url=reverse("pages:listing", args=[_SLUG_MARK]).split(_SLUG_MARK),
         number=number_formatter(),
         exact_km=_("%(km)s km away"),
         about_km=_("about %(km)s km away"),
     )
-
-
-def _url(labels, slug: str) -> str:
-    if len(labels.url) != 2 or not _PLAIN_SLUG.match(slug):
-        return listing_url(slug)
-    return f"{labels.url[0]}{slug}{labels.url[1]}"
 
 
 def _distance_text(metres: float, precision: str, labels=None) -> str:
@@ -268,7 +253,7 @@ def need_cards(rows, *, with_distance: bool) -> list[dict]:
                 "listing_slug": slug,
                 "listing_name": row[_C["listing__name"]],
                 "listing_kind": row[_C["listing__kind"]],
-                "listing_url": _url(labels, slug),
+                "listing_url": listing_path(slug),
                 "place": _public_place(precision, row, countries_named),
                 "distance": _distance_text(row[-1], precision, labels) if with_distance else "",
                 "point": (row[_C["lat"]], row[_C["lng"]]) if row[_C["lat"]] is not None else None,
@@ -514,8 +499,7 @@ def needs(request):
 
 #: Rendered filter panels kept per process (`_filters_html`), newest last.
 FILTERS_KEPT = 256
-_FILTERS_HTML: OrderedDict = OrderedDict()
-_FILTERS_LOCK = threading.Lock()
+_FILTERS_HTML = KeptMarkup(FILTERS_KEPT)
 
 
 def _filters_html(context: dict, params: QueryDict) -> str:
@@ -538,17 +522,7 @@ def _filters_html(context: dict, params: QueryDict) -> str:
         context["folded_count"],
         tuple((name, tuple(params.getlist(name))) for name in (*FOLDED_FILTERS, "radius_km")),
     )
-    with _FILTERS_LOCK:
-        found = _FILTERS_HTML.get(key)
-        if found is not None:
-            _FILTERS_HTML.move_to_end(key)
-            return found
-    markup = rendered()
-    with _FILTERS_LOCK:
-        _FILTERS_HTML[key] = markup
-        while len(_FILTERS_HTML) > FILTERS_KEPT:
-            _FILTERS_HTML.popitem(last=False)
-    return markup
+    return _FILTERS_HTML.keep(key, rendered)
 
 
 def _needs_map(cards: list[dict]):
