@@ -18,7 +18,6 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from django.db import connection
-from django.urls import get_script_prefix
 from django.utils import formats, numberformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
@@ -217,7 +216,7 @@ def public_place(row, names: "_PageTexts | None" = None) -> str:
 
 
 @lru_cache(maxsize=32)
-def _labels(language: str, script_prefix: str) -> SimpleNamespace:
+def _labels(language: str) -> SimpleNamespace:
     """The labels of cards in the active `language` (the key), translated once."""
     return SimpleNamespace(
         kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
@@ -248,7 +247,7 @@ class _PageTexts:
 
     def __init__(self):
         self.reader = reader_language()
-        labels = _labels(get_language(), get_script_prefix())
+        labels = _labels(get_language())
         self.kinds, self.access, self.needs = labels.kinds, labels.access, labels.needs
         self.words, self.distance_words = labels.words, labels.distance_words
         self.number = labels.number
@@ -256,9 +255,6 @@ class _PageTexts:
         self._admin1: dict[tuple[str, str], str] = {}
         self._confirmed: dict[int, str] = {}
         self._escaped: dict[str, str] = {}
-
-    def url(self, slug: str) -> str:
-        return listing_path(slug)
 
     def country(self, code: str) -> str:
         if code not in self._countries:
@@ -357,7 +353,7 @@ def build_cards(rows, *, reader: str, categories: CategoryNames, with_distance: 
         kind = row[C["kind"]]
         card = Card(
             slug=row[C["slug"]],
-            url=texts.url(row[C["slug"]]),
+            url=listing_path(row[C["slug"]]),
             name=row[C["name"]],
             kind=kind,
             kind_label=texts.kinds.get(kind, kind),

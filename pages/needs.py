@@ -142,7 +142,7 @@ _LANGUAGE_NAMES = dict(ContentLanguage.choices)
 
 
 @lru_cache(maxsize=16)
-def _labels(language: str, script_prefix: str) -> SimpleNamespace:
+def _labels(language: str) -> SimpleNamespace:
     """What every card of a page shares, translated once per language and process."""
     return SimpleNamespace(
         kinds={kind: str(label) for kind, label in NeedKind.choices},
@@ -155,7 +155,7 @@ def _labels(language: str, script_prefix: str) -> SimpleNamespace:
 
 
 def _distance_text(metres: float, precision: str, labels=None) -> str:
-    labels = labels or _labels(get_language(), get_script_prefix())
+    labels = labels or _labels(get_language())
     km = public_distance_km(metres, precision)
     if precision == LocationPrecision.EXACT:
         decimals = 1 if km < 10 else 0
@@ -211,7 +211,7 @@ def need_cards(rows, *, with_distance: bool) -> list[dict]:
     """Rows of `selectors.need_page(..., descriptions=True)` as what a card (or a feed
     entry) shows."""
     language = reader_language()
-    labels = _labels(get_language(), get_script_prefix())
+    labels = _labels(get_language())
     countries_named: dict[str, str] = {}
     confirmed_texts: dict[int, str] = {}
     now = timezone.now()
