@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "mapping",
     "api",
     "pages",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -64,7 +65,22 @@ MIDDLEWARE = [
 ROOT_URLCONF = "tejido.urls"
 WSGI_APPLICATION = "tejido.wsgi.application"
 
+# Tejido's pages are Jinja2 templates in jinja2/ (tejido/jinja2_env.py); Django templates in
+# templates/ and the apps' own are for what third-party apps render (admin, allauth, DRF's
+# browsable API). docs/decisions/0016-markup-in-templates.md
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "tejido.jinja2_env.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -305,6 +321,8 @@ SPECTACULAR_SETTINGS = {
 #: "on_commit": region statistics refresh after each change (small databases, development);
 #: "scheduled": changes mark them, `manage.py refresh_region_stats --if-changed` refreshes.
 REGION_STATS_REFRESH = env("REGION_STATS_REFRESH", default="on_commit")
+#: /readyz fails when changed counts have waited longer than this for their refresh (s).
+REGION_STATS_MAX_AGE = env.int("REGION_STATS_MAX_AGE", default=300)
 
 #: Proxies in front of the app that may set X-Forwarded-For (throttling identifies clients).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
