@@ -23,7 +23,7 @@ from directory.importing import uploads
 from directory.importing.mapping import MappingError, unescape_formula
 from directory.importing.presets import PRESETS
 from directory.importing.readers import ReadFailed
-from directory.importing.run import OUTCOMES, StaleImport
+from directory.importing.run import OUTCOMES, ImportFailed, StaleImport
 
 from .govuk import GovukForm, error_summary
 from .moderation import moderator_required
@@ -228,6 +228,9 @@ def _dry_run(request, form):
         upload.remove()
         form.add_error("file", read_error(error))
         return _form_page(request, form, status=400)
+    except ImportFailed as error:
+        upload.remove()
+        return _form_page(request, form, status=422, problem=str(error))
     if not result.rows:
         upload.remove()
         form.add_error("file", _("The file has no rows to import. Nothing was imported."))
@@ -278,7 +281,7 @@ def _report_rows(upload: uploads.Upload) -> list[dict]:
     return rows
 
 
-def _report_page(request, upload: uploads.Upload, *, status=200, stale=False):
+def _report_page(request, upload: uploads.Upload, *, status=200, stale=False, failure=""):
     counts = [
         (
             outcome,
@@ -301,6 +304,7 @@ def _report_page(request, upload: uploads.Upload, *, status=200, stale=False):
         "shown": min(total, REPORT_ROWS),
         "confirmed": upload.confirmed(),
         "stale": stale,
+        "failure": failure,
         "report_url": reverse("pages:moderation_import_report", kwargs={"token": upload.token}),
     }
     return render(request, "pages/moderation/imports_report.html", context, status=status)
@@ -344,6 +348,9 @@ def confirm(request, token):
         # The new dry run replaces the old one: confirming it writes what it now shows.
         uploads.remember_dry_run(upload, stale.result)
         return _report_page(request, upload, status=409, stale=True)
+    except ImportFailed as error:
+        # Nothing was written; the dry run stays, to be confirmed again or uploaded anew.
+        return _report_page(request, upload, status=422, failure=str(error))
     return redirect("pages:moderation_import", token=token)
 
 

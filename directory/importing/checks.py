@@ -160,15 +160,18 @@ def check_regions(rows: list[Row]) -> None:
             for i, _row in batch:
                 found = sorted(set(countries[i]))
                 outside.extend(_compare(rows[i], i, found, set(states[i]), boundaries))
+        # A row may need two checks (its country and its state): each is one item, and the
+        # country's reason, checked first, is the one a row rejected by both gives.
         for batch in batched(outside, BATCH):
-            ids = [item[0] for item in batch]
-            xs, ys = [rows[i].xy[0] for i in ids], [rows[i].xy[1] for i in ids]
-            what = {item[0]: item[2:4] for item in batch}
+            items = list(range(len(batch)))
+            xs = [rows[item[0]].xy[0] for item in batch]
+            ys = [rows[item[0]].xy[1] for item in batch]
             regions, metres = [item[1] for item in batch], [item[4] for item in batch]
-            cursor.execute(OUTSIDE_SQL, [ids, regions, xs, ys, metres])
-            for i, near, swapped_inside in cursor.fetchall():
+            cursor.execute(OUTSIDE_SQL, [items, regions, xs, ys, metres])
+            for k, near, swapped_inside in sorted(cursor.fetchall()):
                 if not near:
-                    rows[i].reject(_outside(rows[i], *what[i], swapped=swapped_inside))
+                    i, _region, name, level, _tolerance = batch[k]
+                    rows[i].reject(_outside(rows[i], name, level, swapped=swapped_inside))
 
 
 def _outside(row: Row, name: str, level: str, *, swapped: bool) -> str:
@@ -214,8 +217,9 @@ def _compare(row: Row, i: int, countries: list, states: list, boundaries: Bounda
             % {"country": declared}
         )
     elif declared not in countries:
+        # Outside the generalised outline (an island, a coast, across a land border): the
+        # country is checked with its tolerance, and the state below all the same.
         yield i, boundaries.countries[declared], declared, "country", COUNTRY_TOLERANCE_M
-        return
     if not row.admin1_names or not boundaries.states.get(declared):
         return
     state = boundaries.state(declared, row.admin1_names)

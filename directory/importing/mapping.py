@@ -189,14 +189,20 @@ def content_hash(values: dict, geometry) -> str:
     """A digest of what a row says: equal digests mean an import would change nothing."""
     payload = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
     wkb = geometry.hexewkb.decode() if geometry is not None else ""
-    return hashlib.sha256(f"{payload}|{wkb}".encode()).hexdigest()
+    return hashlib.sha256(_bytes(f"{payload}|{wkb}")).hexdigest()
+
+
+def _bytes(text: str) -> bytes:
+    # "surrogatepass": a lone surrogate (JSON can hold one) still has a digest; the row is
+    # then rejected by its checks, not by the digest.
+    return text.encode("utf-8", "surrogatepass")
 
 
 def stable_id(record: Record) -> str:
     """An id for a row the source gives none: a digest of its whole content."""
     payload = json.dumps(record.values, sort_keys=True, ensure_ascii=False, default=str)
     wkb = record.geometry.hexewkb.decode() if record.geometry is not None else ""
-    return "h" + hashlib.sha256(f"{payload}|{wkb}".encode()).hexdigest()[:20]
+    return "h" + hashlib.sha256(_bytes(f"{payload}|{wkb}")).hexdigest()[:20]
 
 
 def _strings(value, key: str) -> list[str]:

@@ -61,16 +61,25 @@ class ReadResult:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text of a file in UTF-8 (with or without BOM), else Latin-1; and the one used."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    """Text of a file in UTF-8 (with or without BOM), else Windows-1252 (what spreadsheets
+    save as "CSV" on Windows), else Latin-1; and the one used."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding.removesuffix("-sig")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def _looks_binary(sample: str) -> bool:
+    """UTF-16 text or a binary file: NULs all through the sample (one NUL in a cell is a
+    row's problem, not the file's)."""
+    return sample.count("\x00") > max(8, len(sample) // 100)
 
 
 def read_csv(path: Path) -> ReadResult:
     text, encoding = decode(path.read_bytes())
-    if "\x00" in text[:SNIFF_BYTES]:
+    if _looks_binary(text[:SNIFF_BYTES]):
         # Latin-1 decodes any bytes: NULs are what UTF-16 text or a binary file shows.
         raise ReadFailed(
             _(
@@ -80,7 +89,11 @@ def read_csv(path: Path) -> ReadResult:
             % {"file": path.name},
             code="encoding",
         )
-    notes = [] if encoding == "utf-8" else [_("The file was read as Latin-1: it is not UTF-8.")]
+    notes = {
+        "utf-8": [],
+        "cp1252": [_("The file was read as Windows-1252 (Latin-1): it is not UTF-8.")],
+        "latin-1": [_("The file was read as Latin-1: it is not UTF-8.")],
+    }[encoding]
     try:
         dialect = csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
         delimiter = dialect.delimiter
@@ -101,12 +114,15 @@ def read_csv(path: Path) -> ReadResult:
             code="csv",
             line=1,
         ) from error
+    columns = _columns(header, notes)
     records: list[Record] = []
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
-            record = Record(line=reader.line_num, values=dict(zip(header, row, strict=False)))
+            while len(row) > len(header) and not row[-1].strip():
+                row.pop()  # a separator at the end of the line: no value
+            record = Record(line=reader.line_num, values=_values(columns, row))
             if len(row) != len(header):
                 record.error = ngettext(
                     "The row has %(count)s field where the header has %(header)s.",
@@ -131,6 +147,27 @@ def read_csv(path: Path) -> ReadResult:
             line=records[-1].line,
         )
     return ReadResult(records, notes)
+
+
+def _columns(header: list[str], notes: list[str]) -> list[tuple[int, str]]:
+    """(position, name) of the columns a row's values are read from: the first of columns
+    of the same name (each repeated name noted), none without a name."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if not name:
+            continue
+        if name in seen:
+            notes.append(
+                _("The column “%(column)s” appears more than once: only the first is read.")
+                % {"column": name}
+            )
+            continue
+        seen[name] = position
+    return sorted((position, name) for name, position in seen.items())
+
+
+def _values(columns: list[tuple[int, str]], row: list[str]) -> dict:
+    return {name: row[position] for position, name in columns if position < len(row)}
 
 
 def _crs_srid(data: dict) -> int:
@@ -163,6 +200,11 @@ def load_json(path: Path):
         raise ReadFailed(_("%(file)s is empty.") % {"file": path.name}, code="empty")
     try:
         return json.loads(text)
+    except RecursionError as error:
+        raise ReadFailed(
+            _("%(file)s nests its JSON too deeply to be read.") % {"file": path.name},
+            code="json",
+        ) from error
     except json.JSONDecodeError as error:
         raise ReadFailed(
             # Translators: %(error)s is the JSON reader's own explanation, in English.
@@ -190,7 +232,12 @@ def read_geojson(path: Path, data: dict) -> ReadResult:
                 code="shape",
                 line=index,
             )
-        record = Record(line=index, values=dict(feature.get("properties") or {}))
+        properties = feature.get("properties") or {}
+        record = Record(line=index, values=properties if isinstance(properties, dict) else {})
+        if not isinstance(properties, dict):
+            record.error = _("The properties of feature %(number)s are not an object.") % {
+                "number": index
+            }
         if feature.get("id") is not None:
             record.values.setdefault("id", feature["id"])
         try:
@@ -281,8 +328,17 @@ def _not_gis(path: Path, error: Exception) -> ReadFailed:
 def _gdal_records(layer, srid: int) -> ReadResult:
     records = []
     for index, feature in enumerate(layer, start=1):
-        values = {name: feature.get(name) for name in layer.fields}
-        record = Record(line=index, values=values)
+        record = Record(line=index, values={})
+        for name in layer.fields:
+            try:
+                record.values[name] = feature.get(name)
+            except (GDALException, ValueError, TypeError, OverflowError) as error:
+                # A value GDAL cannot give (text in another encoding, an impossible date).
+                record.values[name] = None
+                record.error = record.error or _(
+                    # Translators: %(error)s is the program's own explanation, in English.
+                    "The column “%(column)s” cannot be read (%(error)s)."
+                ) % {"column": name, "error": error}
         try:
             geom = feature.geom.geos if feature.geom is not None else None
         except (GDALException, GEOSException) as error:

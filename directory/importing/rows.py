@@ -2,6 +2,9 @@
 the row is rejected. Checks that need the database for many rows at once (regions,
 duplicates, the gazetteer) are in `checks.py` and `places.py`."""
 
+import logging
+import math
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry, Point
@@ -18,9 +21,9 @@ from ..choices import (
     OwnershipModel,
 )
 from ..geo import SRID, as_multipolygon, validate_area
-from ..models import Category, Listing
+from ..models import Category
 from ..validators import validate_language_codes
-from . import normalize
+from . import normalize, storable
 from .mapping import Mapping, content_hash, stable_id
 from .readers import Record
 
@@ -32,6 +35,15 @@ LANGUAGES = tuple(ContentLanguage.values)
 PRECISIONS = frozenset(LocationPrecision.values)
 ACCESS_FACTS = frozenset(AccessFact.values)
 OWNERSHIP_MODELS = frozenset(OwnershipModel.values)
+
+
+logger = logging.getLogger(__name__)
+#: A UTF-16 surrogate on its own: JSON may hold one, UTF-8 (and so PostgreSQL) cannot.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogates(text: str) -> bool:
+    return SURROGATE.search(text) is not None
 
 
 class Rejected(Exception):
@@ -76,9 +88,11 @@ class Row:
 
 
 class Vocabulary:
-    """Category ids by slug and by ESSGlobal URI (the broadest category of a URI)."""
+    """What one import checks rows against: category ids by slug and by ESSGlobal URI (the
+    broadest category of a URI), and the model's limits (`storable.Rules`)."""
 
     def __init__(self) -> None:
+        self.rules = storable.Rules()
         self.by_slug: dict[str, int] = {}
         self.by_uri: dict[str, int] = {}
         for pk, slug, uri in Category.objects.order_by("depth", "path").values_list(
@@ -87,16 +101,6 @@ class Vocabulary:
             self.by_slug[slug] = pk
             if uri:
                 self.by_uri.setdefault(uri.rstrip("/"), pk)
-
-
-def _max_length(name: str) -> int:
-    return Listing._meta.get_field(name).max_length
-
-
-def _too_long(name: str) -> str:
-    # Translators: %(field)s is a column of the file (name, street_address, locality...).
-    message = _("The %(field)s is longer than %(limit)s characters.")
-    return message % {"field": name, "limit": _max_length(name)}
 
 
 def _kind(value: str) -> str:
@@ -114,9 +118,12 @@ def _coordinate(value: str, message: str) -> float:
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # 51,5 written with a decimal comma
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         raise Rejected(message % {"value": value}) from None
+    if not math.isfinite(number):  # "nan", "inf", "-Infinity" are floats to Python
+        raise Rejected(message % {"value": value})
+    return number
 
 
 def _location(row: Row, values: dict, record: Record) -> None:
@@ -132,7 +139,11 @@ def _location(row: Row, values: dict, record: Record) -> None:
                     # Translators: %(why)s says what is wrong with the area.
                     _("The service area was not kept: %(why)s") % {"why": " ".join(error.messages)}
                 )
+        if geom.empty:
+            return
         x, y = (geom if geom.geom_type == "Point" else geom.point_on_surface).coords[:2]
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise Rejected(_("The geometry's coordinates are not numbers."))
     elif values.get("lat") or values.get("lng"):
         if not (values.get("lat") and values.get("lng")):
             raise Rejected(_("Give both lat and lng, or neither."))
@@ -164,16 +175,7 @@ def _texts(row: Row, values: dict, language: str) -> None:
         if values.get(name):
             texts[language] = values[name]
         for code, text in texts.items():
-            limit = _max_length(name)
-            if len(text) > limit:
-                row.warnings.append(
-                    # Translators: %(field)s is a column (summary, description); %(language)s
-                    # a language code (es, pt, fr, en).
-                    _("The %(field)s in %(language)s was cut to %(limit)s characters.")
-                    % {"field": name, "language": code, "limit": limit}
-                )
-                text = text[:limit]
-            row.fields[f"{name}_{code}"] = text
+            row.fields[f"{name}_{code}"] = text  # cut to the limit by storable.Rules
             if text:
                 filled.append(code)
     # The language written in: the row's, unless only other languages have text.
@@ -198,7 +200,7 @@ def _country_and_admin1(row: Row, values: dict) -> None:
         row.admin1_names = (entry.name, *entry.translations.values())
     elif admin1:
         row.admin1_names = (admin1,)
-    row.fields["admin1"] = admin1[: _max_length("admin1")]
+    row.fields["admin1"] = admin1
 
 
 def _categories(row: Row, items: list[str], vocabulary: Vocabulary, mapping: Mapping) -> None:
@@ -246,35 +248,47 @@ def _hours(row: Row, values: dict) -> None:
         row.periods = normalize.opening_periods(text)
     except normalize.HoursNotUnderstood:
         language = row.fields["original_language"]
-        row.fields[f"opening_hours_notes_{language}"] = text[: _max_length("opening_hours_notes")]
+        row.fields[f"opening_hours_notes_{language}"] = text
         row.warnings.append(_("The opening hours were not understood: they are kept as notes."))
 
 
 def build_row(record: Record, mapping: Mapping, vocabulary: Vocabulary) -> Row:
-    """Map and check one record. A rejected row carries its reason in `error`."""
-    values = mapping.apply(record)
+    """Map and check one record. A rejected row carries its reason in `error`; whatever
+    the record holds, this returns a row (a row never stops the file)."""
     row = Row(line=record.line, warnings=list(record.warnings))
-    if mapping.hook is not None:
-        mapping.hook(values, record, row.warnings)
-    row.name = values.get("name", "")
-    row.source_id = values.get("source_id") or stable_id(record)
-    row.hash = content_hash(values, record.geometry)
     try:
+        values = mapping.apply(record)
+        if mapping.hook is not None:
+            mapping.hook(values, record, row.warnings)
+        row.name = values.get("name", "")
+        row.source_id = values.get("source_id") or stable_id(record)
+        row.hash = content_hash(values, record.geometry)
         if record.error:
             raise Rejected(record.error)
         _build(row, values, record, mapping, vocabulary)
-    except Rejected as error:
+        vocabulary.rules.check(row)
+    except (Rejected, storable.Unstorable) as error:
         row.reject(str(error))
+    except Exception as error:
+        # A value no check foresaw: this row is rejected, the others go on.
+        logger.warning("import line %s: %s: %s", row.line, type(error).__name__, error)
+        logger.debug("import line %s", row.line, exc_info=True)
+        row.reject(
+            # Translators: %(error)s is the program's own name for the problem, in English.
+            _("The row could not be read (%(error)s).") % {"error": type(error).__name__}
+        )
     return row
 
 
 def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Vocabulary) -> None:
     if not row.name:
         raise Rejected(_("The row has no name."))
-    if len(row.name) > _max_length("name"):
-        raise Rejected(_too_long("name"))
-    if "\x00" in "".join(str(value) for value in values.values()):
+    text = "".join(str(value) for value in values.values())
+    if "\x00" in text:
         raise Rejected(_("The text contains NUL characters."))
+    if not text.isascii() and _has_surrogates(text):
+        # JSON can carry them ("\ud800"); no database text can.
+        raise Rejected(_("The text contains characters that are not valid Unicode."))
     if not values.get("kind"):
         raise Rejected(_("The row has no kind."))
     row.fields["kind"] = _kind(values["kind"])
@@ -288,10 +302,7 @@ def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Voca
     _texts(row, values, language)
     _country_and_admin1(row, values)
     for name in ADDRESS:
-        value = values.get(name, "")
-        if len(value) > _max_length(name):
-            raise Rejected(_too_long(name))
-        row.fields[name] = value
+        row.fields[name] = values.get(name, "")
     precision = values.get("precision", LocationPrecision.AREA)
     if precision not in PRECISIONS:
         raise Rejected(_("The precision “%(precision)s” is unknown.") % {"precision": precision})
@@ -309,7 +320,7 @@ def _build(row: Row, values: dict, record: Record, mapping: Mapping, vocab: Voca
         )
         ownership = ""
     row.fields["ownership_model"] = ownership
-    row.fields["legal_form"] = values.get("legal_form", "")[: _max_length("legal_form")]
+    row.fields["legal_form"] = values.get("legal_form", "")
     _contacts(row, values)
     _hours(row, values)
     row.fields["languages"] = list(

@@ -7,6 +7,7 @@ its row, so an unchanged row is reported `unchanged` and a changed one updates i
 """
 
 import hashlib
+import logging
 import sys
 from collections import Counter
 from contextlib import nullcontext
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedcsv import csv
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
@@ -27,6 +28,7 @@ from .places import place_rows
 from .readers import read_file
 from .rows import Row, Vocabulary, build_row
 
+logger = logging.getLogger(__name__)
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
 REPORT_COLUMNS = ("line", "source_id", "name", "outcome", "reason")
 #: Rows from which a progress bar is shown (on stderr, when it is a terminal).
@@ -65,6 +67,28 @@ class ImportResult:
             for row in self.rows
         )
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ImportFailed(Exception):
+    """The database refused the import while checking or writing: nothing was written.
+    The message is one sentence for the person importing (what failed, on which line when
+    it is known)."""
+
+
+def _failure(error: Exception) -> ImportFailed:
+    if isinstance(error, write.WriteFailed) and error.line is not None:
+        message = _(
+            # Translators: %(reason)s is PostgreSQL's explanation, in English.
+            "The database refused line %(line)s while writing (%(reason)s). Nothing was written."
+        ) % {"line": error.line, "reason": error.reason}
+    else:
+        written = isinstance(error, write.WriteFailed)
+        reason = error.reason if written else write.database_reason(error)
+        message = _(
+            # Translators: %(reason)s is PostgreSQL's explanation, in English.
+            "The database refused the import (%(reason)s). Nothing was written."
+        ) % {"reason": reason}
+    return ImportFailed(message)
 
 
 def _progress(items: list, description: str, progress: bool):
@@ -119,7 +143,8 @@ def run_import(
     (the `digest` of a dry run), raise StaleImport instead of doing anything else.
 
     A commit checks and writes in one transaction, holding a lock on `source` so that two
-    imports of one source run one after the other."""
+    imports of one source run one after the other. A database error rolls it all back and
+    raises ImportFailed (ReadFailed for a file that cannot be read)."""
     read = read_file(path)
     vocabulary = Vocabulary()
     rows = [
@@ -139,9 +164,21 @@ def run_import(
             if commit:
                 _write(rows, source=source, publish=publish, progress=progress)
                 result.committed = True
+    except (DatabaseError, write.WriteFailed) as error:
+        logger.warning("import of %s failed: %s", source, error)
+        raise _failure(error) from error
     finally:
-        checks.drop_pieces()
+        _drop_pieces()
     return result
+
+
+def _drop_pieces() -> None:
+    try:
+        checks.drop_pieces()
+    except DatabaseError:
+        # The connection itself is gone (or the transaction aborted, when an outer block
+        # holds it): the temporary tables go with the session or that rollback.
+        logger.warning("the import's temporary tables could not be dropped")
 
 
 def _check(rows: list[Row], mapping: Mapping, *, source: str, notes: list[str]) -> ImportResult:
@@ -195,7 +232,8 @@ def row_reason(row: Row) -> str:
 def write_report(result: ImportResult, path: Path) -> None:
     """One CSV row per input row: line, source_id, name, outcome, reason (why a row was
     rejected, and every warning)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    # backslashreplace: a lone surrogate (from JSON) in a rejected row's name stays visible.
+    with open(path, "w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.writer(handle)
         writer.writerow(REPORT_COLUMNS)
         for row in result.rows:

@@ -3,7 +3,9 @@ sources and region memberships, in batches (COPY, set-based region membership as
 bench/generate.py does), never one statement per row. Called inside the import's single
 transaction."""
 
-from django.db import connection
+import re
+
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -87,14 +89,43 @@ def _apply(listing: Listing, row: Row) -> None:
     listing._mt_disable = False
 
 
+class WriteFailed(Exception):
+    """The database refused a row while writing: `line` is the file's line when known,
+    `reason` PostgreSQL's own words."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+COPY_LINE = re.compile(r"\bline (\d+)")
+
+
+def database_reason(error: Exception) -> str:
+    """PostgreSQL's primary message for a database error (Django wraps psycopg's)."""
+    diag = getattr(error.__cause__, "diag", None) or getattr(error, "diag", None)
+    return (getattr(diag, "message_primary", None) or str(error)).strip().splitlines()[0]
+
+
 def _copy(model, columns: list[str], values) -> None:
-    """Rows of plain values into `model`'s table with COPY: no model instance nor SQL text
-    per row (bulk_create spent more time building its statements than PostgreSQL took)."""
+    """(file line, row of plain values) pairs into `model`'s table with COPY: no model
+    instance nor SQL text per row (bulk_create spent more time building its statements than
+    PostgreSQL took). A row the database refuses raises WriteFailed naming its line."""
     names = ", ".join(f'"{model._meta.get_field(name).column}"' for name in columns)
     sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in values:
-            copy.write_row(row)
+    lines: list[int] = []
+    try:
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for line, row in values:
+                lines.append(line)
+                copy.write_row(row)
+    except DatabaseError as error:
+        diag = getattr(error.__cause__, "diag", None)
+        found = COPY_LINE.search(getattr(diag, "context", None) or "")
+        index = int(found.group(1)) - 1 if found else -1
+        line = lines[index] if 0 <= index < len(lines) else None
+        raise WriteFailed(database_reason(error), line) from error
 
 
 def _ewkb(geometry) -> str | None:
@@ -106,13 +137,13 @@ def _children(rows: list[Row], ids: list[int]) -> None:
     _copy(
         Listing.categories.through,
         ["listing", "category"],
-        ((pk, category) for pk, row in pairs for category in row.categories),
+        ((row.line, (pk, category)) for pk, row in pairs for category in row.categories),
     )
     _copy(
         Contact,
         ["listing", "kind", "value", "label", "visibility", "position"],
         (
-            (pk, ContactKind(kind).value, value, "", Visibility.PUBLIC.value, position)
+            (row.line, (pk, ContactKind(kind).value, value, "", Visibility.PUBLIC.value, position))
             for pk, row in pairs
             for position, (kind, value) in enumerate(row.contacts)
         ),
@@ -121,7 +152,7 @@ def _children(rows: list[Row], ids: list[int]) -> None:
         OpeningPeriod,
         ["listing", "weekday", "opens", "closes"],
         (
-            (pk, weekday, opens, closes)
+            (row.line, (pk, weekday, opens, closes))
             for pk, row in pairs
             for weekday, opens, closes in row.periods
         ),
@@ -161,7 +192,7 @@ def _listing_values(rows: list[Row], slugs: list[str], ids: list[int], status: s
         language = row.fields["original_language"]
         for name in ("summary", "description", "opening_hours_notes"):
             listing[name] = row.fields.get(f"{name}_{language}", "")
-        values.append(tuple(listing[name] for name in columns))
+        values.append((row.line, tuple(listing[name] for name in columns)))
     return columns, values
 
 
@@ -177,7 +208,10 @@ def create_listings(rows: list[Row], *, source: str, status: str, reason: str) -
     _copy(
         ListingSource,
         ["listing", "source", "source_id", "content_hash", "imported_at"],
-        ((pk, source, row.source_id, row.hash, now) for row, pk in zip(rows, ids, strict=True)),
+        (
+            (row.line, (pk, source, row.source_id, row.hash, now))
+            for row, pk in zip(rows, ids, strict=True)
+        ),
     )
 
 

@@ -14,13 +14,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from directory.choices import ListingStatus, LocationPrecision, RegionLevel
-from directory.demo import REGION_SOURCES, load_categories
-from directory.importers import load_regions
-from directory.models import Category, Listing, ListingSource, Region
+from directory.choices import ListingStatus, LocationPrecision
+from directory.models import Listing, ListingSource
 from tests.factories import ListingFactory, PlaceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_boundaries")]
 
 SHARED = Path("/work/shared/data")
 COOPSUK = SHARED / "coops" / "coopsuk_open_data_Q2-2023_postcodes.csv"
@@ -36,22 +34,6 @@ def shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is missing (the shared open data sets are not on this machine)")
     return path
-
-
-@pytest.fixture(scope="module", autouse=True)
-def boundaries(django_db_setup, django_db_blocker):
-    """Countries (Natural Earth), US states and the categories, loaded once for the module."""
-    with django_db_blocker.unblock():
-        load_categories()
-        for source in REGION_SOURCES[:2]:
-            if not Region.objects.filter(level=source.level, country=source.country).exists():
-                load_regions(source)
-        yield
-        # Committed outside the tests' transactions: leave the database as it was found.
-        Listing.objects.all().delete()
-        Region.objects.filter(level=RegionLevel.ADMIN1).delete()
-        Region.objects.all().delete()
-        Category.objects.all().delete()
 
 
 def run(path, *args, report=None):

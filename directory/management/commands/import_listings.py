@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from directory.importing.mapping import MappingError, load_mapping
 from directory.importing.presets import PRESETS
 from directory.importing.readers import ReadFailed
-from directory.importing.run import OUTCOMES, run_import, write_report
+from directory.importing.run import OUTCOMES, ImportFailed, run_import, write_report
 
 
 class Command(BaseCommand):
@@ -69,6 +69,8 @@ class Command(BaseCommand):
             # Translators: %(problem)s is a sentence saying what is wrong with the file.
             message = _("%(problem)s Nothing was written.") % {"problem": error}
             raise CommandError(message) from error
+        except ImportFailed as error:
+            raise CommandError(str(error)) from error
         if options["report"]:
             write_report(result, options["report"])
         counts = result.counts
