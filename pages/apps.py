@@ -10,8 +10,7 @@ class PagesConfig(AppConfig):
     def ready(self):
         from directory import stats
 
-        from .cards import forget_taxonomy
-        from .needs import forget_regions
+        from .data_caches import forget_regions, forget_taxonomy
 
         def taxonomy_changed(**_kwargs):
             forget_taxonomy()

@@ -3,23 +3,17 @@ distance_m, from `listing_page(..., hours=True)`) turned into what a card shows,
 category names of the taxonomy (kept per process, `CategoryNames`): no query per card, and
 none besides the page's own.
 
-A card's markup is built here (`Card.html`), not by a template per card: on a page of 20
-results the template engine cost more than everything else the page does in Python. The
-labels a page repeats (kinds, access facts, needs, countries, "Confirmed n days ago") are
-translated once per page.
+The card's markup is jinja2/pages/_result_card.html; here are only its values, as plain
+text (the template escapes them). The labels a page repeats (kinds, access facts, needs,
+countries, "Confirmed n days ago") are translated once per page.
 """
 
-import html
-import threading
-import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import lru_cache
 from types import SimpleNamespace
 
-from django.db import connection
 from django.utils import formats, numberformat, timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -32,8 +26,9 @@ from directory.freshness import freshness
 from directory.privacy import public_distance_km
 from directory.selectors import HOURS_COLUMNS, ROW_COLUMNS
 
+from .data_caches import CATEGORIES_SQL, forget_taxonomy, taxonomy  # noqa: F401
 from .forms import NEED_PHRASES, language_name
-from .kept import listing_path
+from .paths import listing_path
 
 C = {name: index for index, name in enumerate((*ROW_COLUMNS, *HOURS_COLUMNS))}
 LANGUAGES = ("es", "pt", "fr", "en")
@@ -76,61 +71,27 @@ class Card:
     lat: float | None
     lng: float | None
     extra: dict = field(default_factory=dict)
-    #: The card's markup (`<li class="card">...</li>`), every text in it escaped.
-    html: SafeString = field(default_factory=SafeString)
 
 
 class CategoryNames:
     """Category labels in the reader's language, used by the cards and by the filter's
-    choices. Each category has `slug`, `path`, `depth` and `label`; `key` identifies the
-    labels (the search form keeps its rendered filters by it).
+    choices. Each category has `slug`, `path`, `depth` and `label`.
 
-    The taxonomy is small and changes seldom, so it is read once per process and kept for
-    TAXONOMY_SECONDS (a saved or deleted category clears it at once in the process that
-    changed it; other processes see the change within that time)."""
+    The taxonomy is read once per process and kept a while (`pages.data_caches`)."""
 
     def __init__(self):
         language = get_language()
-        rows, labels = _taxonomy()
+        rows, labels = taxonomy()
         found = labels.get(language)
         if found is None:
             found = labels[language] = _labelled(rows)
-        self.categories, self.by_slug, self.key = found
+        self.categories, self.by_slug = found
 
     def names(self, slugs) -> list[str]:
         return [self.by_slug.get(slug, slug) for slug in slugs]
 
 
-#: How long a process keeps the taxonomy it read (seconds).
-TAXONOMY_SECONDS = 60
-_TAXONOMY: dict = {"generation": 0}
-_TAXONOMY_LOCK = threading.Lock()
-
-
-def _taxonomy() -> tuple[list[tuple], dict]:
-    """(rows of CATEGORIES_SQL, {language: labelled categories}) of this process."""
-    with _TAXONOMY_LOCK:
-        kept, generation = _TAXONOMY.get("kept"), _TAXONOMY["generation"]
-        if kept is not None and monotonic_time.monotonic() - kept[0] < TAXONOMY_SECONDS:
-            return kept[1], kept[2]
-    with connection.cursor() as cursor:
-        cursor.execute(CATEGORIES_SQL)
-        rows = cursor.fetchall()
-    labels: dict = {}
-    with _TAXONOMY_LOCK:
-        if _TAXONOMY["generation"] == generation:  # not forgotten while it was read
-            _TAXONOMY["kept"] = (monotonic_time.monotonic(), rows, labels)
-    return rows, labels
-
-
-def forget_taxonomy(**_kwargs) -> None:
-    """Read the taxonomy again on the next page (a category was saved or deleted)."""
-    with _TAXONOMY_LOCK:
-        _TAXONOMY.pop("kept", None)
-        _TAXONOMY["generation"] += 1
-
-
-def _labelled(rows) -> tuple[list, dict[str, str], tuple]:
+def _labelled(rows) -> tuple[list, dict[str, str]]:
     names = tuple(f"name_{code}" for code in LANGUAGES)
     categories = []
     for slug, path, depth, *texts in rows:
@@ -139,17 +100,7 @@ def _labelled(rows) -> tuple[list, dict[str, str], tuple]:
         )
         category.label = localized(category, "name")[0] or slug
         categories.append(category)
-    by_slug = {c.slug: c.label for c in categories}
-    key = tuple((c.slug, c.depth, c.label) for c in categories)
-    return categories, by_slug, key
-
-
-# The taxonomy as plain SQL: through the ORM, building the statement cost more than running
-# it (tests/pages/test_search.py checks it against the model).
-CATEGORIES_SQL = (
-    'SELECT "slug", "path", "depth", "name_es", "name_pt", "name_fr", "name_en" '
-    'FROM "directory_category" ORDER BY "path"'
-)
+    return categories, {c.slug: c.label for c in categories}
 
 
 _MINUTES = [time(m // 60, m % 60) for m in range(24 * 60)]
@@ -231,13 +182,6 @@ def _labels(language: str) -> SimpleNamespace:
             _("about %(km)s km away"),
             _("%(km)s km away"),
         ),
-        words={
-            "categories": _e(_("Categories:")),
-            "access": _e(_("Access")),
-            "languages": _e(_("Languages spoken:")),
-            "needs": _e(_("What it needs")),
-            "stale": _e(_("May be out of date")),
-        },
     )
 
 
@@ -249,12 +193,11 @@ class _PageTexts:
         self.reader = reader_language()
         labels = _labels(get_language())
         self.kinds, self.access, self.needs = labels.kinds, labels.access, labels.needs
-        self.words, self.distance_words = labels.words, labels.distance_words
+        self.distance_words = labels.distance_words
         self.number = labels.number
         self._countries: dict[str, str] = {}
         self._admin1: dict[tuple[str, str], str] = {}
         self._confirmed: dict[int, str] = {}
-        self._escaped: dict[str, str] = {}
 
     def country(self, code: str) -> str:
         if code not in self._countries:
@@ -272,64 +215,6 @@ class _PageTexts:
         if days not in self._confirmed:
             self._confirmed[days] = confirmed_text(last_confirmed_at, now, self.number)
         return self._confirmed[days]
-
-    def escaped(self, label: str) -> str:
-        """`label` escaped, once a page (labels of kinds, categories, access, needs...)."""
-        found = self._escaped.get(label)
-        if found is None:
-            found = self._escaped[label] = _e(label)
-        return found
-
-
-def _e(text) -> str:
-    """Escaped as the template engine escapes a variable (Django's `escape`, without its
-    check for lazy arguments: it is called about 15 times a card)."""
-    return html.escape(str(text))
-
-
-def card_html(card: Card, texts: "_PageTexts | None" = None) -> SafeString:
-    """The markup of one result card."""
-    texts = texts or _PageTexts()
-    words, e, label = texts.words, _e, texts.escaped
-    meta = f'<span class="kind kind--{label(card.kind)}">{label(card.kind_label)}</span>'
-    if card.distance:
-        meta += f' · <span class="distance">{e(card.distance)}</span>'
-    if card.place:
-        meta += f" · {label(card.place)}"
-    parts = [
-        '<li class="card">\n'
-        f'  <h3 class="card__name"><a href="{e(card.url)}">{e(card.name)}</a></h3>\n'
-        f'  <p class="card__meta">{meta}</p>\n'
-    ]
-    if card.open_text:
-        state = " open-status--open" if card.is_open else ""
-        parts.append(f'  <p class="open-status{state}">{label(card.open_text)}</p>\n')
-    if card.summary:
-        parts.append(
-            f'  <p class="card__summary" lang="{label(card.summary_language)}">'
-            f"{e(card.summary)}</p>\n"
-        )
-    if card.categories:
-        parts.append(
-            f'  <p class="card__categories"><span class="visually-hidden">{words["categories"]} '
-            f"</span>{' · '.join(label(c) for c in card.categories)}</p>\n"
-        )
-    if card.access:
-        facts = "".join(
-            f'<li><span class="facts__icon" aria-hidden="true">{label(symbol)}</span> '
-            f"{label(text)}</li>"
-            for symbol, text in card.access
-        )
-        parts.append(f'  <ul class="facts" aria-label="{words["access"]}">{facts}</ul>\n')
-    if card.languages:
-        spoken = ", ".join(label(language) for language in card.languages)
-        parts.append(f'  <p class="card__languages">{words["languages"]} {spoken}</p>\n')
-    if card.needs:
-        needs = "".join(f"<li>{label(need)}</li>" for need in card.needs)
-        parts.append(f'  <ul class="needs-list" aria-label="{words["needs"]}">{needs}</ul>\n')
-    stale = f' · <strong class="stale">{words["stale"]}</strong>' if card.stale else ""
-    parts.append(f'  <p class="card__confirmed">{label(card.confirmed)}{stale}</p>\n</li>\n')
-    return mark_safe("".join(parts))
 
 
 def build_cards(rows, *, reader: str, categories: CategoryNames, with_distance: bool):
@@ -372,7 +257,6 @@ def build_cards(rows, *, reader: str, categories: CategoryNames, with_distance: 
             lat=row[C["lat"]],
             lng=row[C["lng"]],
         )
-        card.html = card_html(card, texts)
         cards.append(card)
     return cards
 

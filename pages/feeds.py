@@ -9,7 +9,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from .needs import clean_board_query, fetch_cards
+from .need_cards import fetch_cards
+from .need_filters import clean_board_query
 
 #: Entries of one feed, at most.
 FEED_SIZE = 50

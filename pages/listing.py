@@ -172,7 +172,7 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
     url = request.build_absolute_uri(listing_url(listing))
     return {
         "listing": listing,
-        "url": url,
+        "share_url": url,
         "sms_body": f"{listing.name} {url}",
         "kind_label": listing.get_kind_display(),
         "categories": [localized(c, "name")[0] or c.slug for c in listing.categories.all()],

@@ -20,8 +20,8 @@ from mapping.maps import results_map
 
 from . import places
 from .cards import CategoryNames, build_cards, map_points
-from .forms import RADII_KM, active_filters, filter_fields_html
-from .search_form import search_form_html
+from .forms import RADII_KM
+from .search_filters import active_filters, filter_fields, search_form_context
 
 PAGE_SIZE = 20
 #: Results counted exactly past the end of the page (as the API's `count_exact`).
@@ -126,19 +126,18 @@ def listings(request):
         errors.setdefault("near", [near.error])
     has_open_at = "open_at" in ListingFilterSet.base_filters
     context = {
-        "search_form": search_form_html(
+        "search_form": search_form_context(
             q=request.GET.get("q", ""),
             near=request.GET.get("near", ""),
             errors=errors,
-            filter_fields=lambda: filter_fields_html(
+            filters=filter_fields(
                 request.GET,
                 categories=categories.categories,
-                categories_key=categories.key,
                 reader=reader,
                 errors=errors,
                 has_open_at=has_open_at,
             ),
-            active_filters=active_filters(request.GET),
+            active=active_filters(request.GET),
         ),
         "q": request.GET.get("q", ""),
         "near": near,

@@ -11,8 +11,8 @@ from directory.choices import LocationPrecision
 from directory.models import Category, OpeningPeriod
 from directory.selectors import LISTING_ROW_SQL
 from mapping.maps import KIND_COLOURS
-from pages import cards
-from pages.cards import CATEGORIES_SQL
+from pages import data_caches
+from pages.data_caches import CATEGORIES_SQL
 from tests.factories import CategoryFactory, ListingFactory, NeedFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +218,7 @@ def test_the_taxonomy_kept_by_the_process_follows_changes(client, monkeypatch):
     # ...a change made elsewhere (another process, plain SQL) after TAXONOMY_SECONDS.
     Category.objects.filter(pk=food.pk).update(name_en="Meals")
     assert "Food and meals" in client.get("/en/listings/", near).content.decode()
-    monkeypatch.setattr(cards, "TAXONOMY_SECONDS", 0)
+    monkeypatch.setattr(data_caches, "TAXONOMY_SECONDS", 0)
     assert (
         '<option value="food">Meals</option>' in client.get("/en/listings/", near).content.decode()
     )
