@@ -95,6 +95,19 @@ memory_conf() {
     || echo "include_if_exists = 'tejido-memory.conf'" >>"$PGDATA/postgresql.conf"
 }
 
+# Streaming replicas (scripts/replica.sh) connect over the socket as `tejido` (initdb's trust
+# lines include `local replication all trust`) and keep a replication slot, so that a stopped
+# replica catches up when it starts again; max_slot_wal_keep_size bounds the WAL a slot may
+# hold (past it the slot is given up and replica.sh makes the replica again). Rewritten at
+# every start; all of these but wal_level and the max_* counts also take a reload.
+replication_conf() {
+  printf '# written by scripts/db.sh at each start\nwal_level = replica\nmax_wal_senders = 10\nmax_replication_slots = 10\nmax_slot_wal_keep_size = 1GB\nwal_keep_size = 128MB\n' \
+    >"$PGDATA/tejido-replication.conf"
+  if is_root; then chown "$OS_USER" "$PGDATA/tejido-replication.conf"; fi
+  grep -q "^include_if_exists = 'tejido-replication.conf'" "$PGDATA/postgresql.conf" \
+    || echo "include_if_exists = 'tejido-replication.conf'" >>"$PGDATA/postgresql.conf"
+}
+
 running() {
   [ -f "$PGDATA/postmaster.pid" ] && as_owner "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
 }
@@ -110,6 +123,7 @@ start() {
   [ -f "$PGDATA/PG_VERSION" ] || init_cluster
   if running; then echo running; return 0; fi
   memory_conf
+  replication_conf
   mkdir -p "$SOCKET_DIR"
   touch "$LOG"
   if is_root; then chown "$OS_USER" "$SOCKET_DIR" "$LOG"; grant_traverse; fi

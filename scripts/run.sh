@@ -9,6 +9,7 @@ PORT=${PORT:-8000}
 bash "$ROOT/scripts/setup.sh"
 
 db_started=""
+replica_started=""
 server=""
 cleanup() {
   trap - EXIT INT TERM
@@ -16,6 +17,7 @@ cleanup() {
     kill -TERM "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
   fi
+  if [ -n "$replica_started" ]; then bash "$ROOT/scripts/replica.sh" stop || true; fi
   if [ -n "$db_started" ]; then bash "$ROOT/scripts/db.sh" stop || true; fi
   say "stopped"
 }
@@ -25,6 +27,14 @@ trap 'exit 0' INT TERM
 
 if [ -z "${DATABASE_URL:-}" ]; then
   [ "$(bash "$ROOT/scripts/db.sh" start)" = started ] && db_started=1
+fi
+
+# `make run REPLICA=1`: visitors' reads from a streaming replica of the private cluster.
+if [ -n "${REPLICA:-}" ] && [ -z "${DATABASE_URL:-}" ]; then
+  [ "$(bash "$ROOT/scripts/replica.sh" start)" = started ] && replica_started=1
+  socket=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+    "${TEJIDO_REPLICA_SOCKET_DIR:-$VAR/replica/run}")
+  export DATABASE_REPLICA_URLS="postgis://tejido@$socket:${TEJIDO_REPLICA_PORT:-54339}/tejido"
 fi
 
 cd "$ROOT"

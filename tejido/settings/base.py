@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tejido.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Inside the session middleware: a session is saved on the primary.
+    "tejido.routers.ReplicaMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,6 +124,26 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
 )
 # A pooled connection is checked before use, so the app recovers when PostgreSQL restarts.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Read replicas (tejido/routers.py, docs/decisions/0017): DATABASE_REPLICA_URLS is a
+# comma-separated list of streaming replicas of DATABASE_URL; visitors' reads go to them.
+from urllib.parse import unquote  # noqa: E402
+
+REPLICA_ALIASES: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = environ.Env.db_url_config(_url, engine="django.contrib.gis.db.backends.postgis")
+    _replica["HOST"] = unquote(str(_replica.get("HOST") or ""))  # a socket directory
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["OPTIONS"] = {**DATABASES["default"]["OPTIONS"]}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    REPLICA_ALIASES.append(f"replica_{_number}")
+DATABASE_ROUTERS = ["tejido.routers.ReadReplicaRouter"]
+#: Seconds a client that wrote reads from the primary (read-your-writes).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+#: Seconds a replica that failed is left aside before it is tried again.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
