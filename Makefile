@@ -26,7 +26,9 @@ db-start:   ## start the private PostGIS cluster in var/pg
 db-stop:
 	@bash scripts/db.sh stop
 
-messages:   ## update the translation catalogs from the source
+# makemessages is pages/management/commands/makemessages.py: Django's, reading the Jinja2
+# templates in jinja2/ too (Jinja2's extractor).
+messages:   ## update the translation catalogs from the source (Python, Django and Jinja2 templates)
 	@.venv/bin/python manage.py makemessages -l es -l pt -l fr -l en --ignore=.venv --ignore=var --ignore=bench --no-obsolete
 
 clean:      ## remove the virtualenv and the private database
