@@ -36,14 +36,14 @@ from branca.element import CssLink, JavascriptLink, MacroElement
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from jinja2 import Template
 
 from directory.choices import ListingKind, LocationPrecision, NeedKind
 from directory.privacy import CELLS_PER_DEGREE, cell_size_degrees
+from jinja2 import Template
 
 __all__ = ["KIND_COLOURS", "MapAssets", "RenderedMap", "place_map", "results_map"]
 
@@ -136,22 +136,13 @@ def results_map(points: Iterable[Mapping], *, height: str = "320px") -> Rendered
 
     shell = _results_shell(height, settings.TILE_URL, settings.TILE_ATTRIBUTION, static(MAPS_JS))
     name = f"map_{uuid.uuid4().hex}"  # each map of a page its own element id
-    key = format_html(
-        '<ul class="map-key">{}</ul>',
-        format_html_join(
-            "",
-            '<li><svg aria-hidden="true" focusable="false" width="16" height="16" '
-            'viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="{}" stroke="#ffffff" '
-            'stroke-width="1"/></svg> {}</li>',
-            ((_colour(kind), _kind_label(kind)) for kind in kinds),
-        ),
-    )
-    html = format_html(
-        '<div class="tejido-map tejido-map--results" role="region" aria-label="{}">{}{}{}</div>',
-        _("Map of these results"),
-        mark_safe(shell.html.replace(shell.name, name)),  # an element id, no user text
-        _json_script(data, f"{name}-points"),
-        key,
+    html = _element(
+        modifier="results",
+        label=_("Map of these results"),
+        element=mark_safe(shell.html.replace(shell.name, name)),  # an element id, no user text
+        points=data,
+        points_id=f"{name}-points",
+        key=[(_colour(kind), _kind_label(kind)) for kind in kinds],
     )
     script = mark_safe(shell.script.replace(shell.name, name))
     return RenderedMap(html=html, script=script, assets=shell.assets, name=name)
@@ -270,12 +261,9 @@ def _add_tiles(m: folium.Map) -> None:
 
 def _render(m: folium.Map, *, height: str, label: str, modifier: str) -> RenderedMap:
     built = _build(m, height=height)
-    html = format_html(
-        '<div class="tejido-map tejido-map--{}" role="region" aria-label="{}">{}</div>',
-        modifier,
-        label,
-        mark_safe(built.html),  # folium's element: an id, no user text
-    )
+    html = _element(
+        modifier=modifier, label=label, element=mark_safe(built.html)
+    )  # folium's element: an id, no user text
     return RenderedMap(
         html=html, script=mark_safe(built.script), assets=built.assets, name=built.name
     )
@@ -353,8 +341,6 @@ def _js(value) -> str:
     return text.replace(">", "\\u003E").replace("<", "\\u003C").replace("&", "\\u0026")
 
 
-def _json_script(value, element_id: str) -> SafeString:
-    """`django.utils.html.json_script`, with `_js`."""
-    return format_html(
-        '<script id="{}" type="application/json">{}</script>', element_id, mark_safe(_js(value))
-    )
+def _element(**context) -> SafeString:
+    """The map's element (jinja2/mapping/_map_element.html)."""
+    return mark_safe(render_to_string("mapping/_map_element.html", context))  # escaped there

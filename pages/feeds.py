@@ -3,10 +3,10 @@ so that new matching needs reach volunteers (DESIGN.md §1 journey 3)."""
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from .need_cards import fetch_cards
@@ -104,36 +104,9 @@ class NeedsFeed(Feed):
 
 
 def entry_html(card: dict) -> str:
-    """The entry's content as HTML; every value escaped (format_html)."""
-    parts = [format_html("<p><strong>{}</strong></p>", card["how_to_help"])]
-    if card["urgency"] == "urgent":
-        parts.append(format_html("<p><strong>{}</strong></p>", _("Urgent")))
-    description = card["description"]
-    if description["text"]:
-        parts.append(format_html('<p lang="{}">{}</p>', description["lang"], description["text"]))
-    if description["note"] or card["title"]["note"]:
-        parts.append(format_html("<p>{}</p>", description["note"] or card["title"]["note"]))
-    facts = []
-    if card["skills"]:
-        facts.append((_("Skills"), ", ".join(card["skills"])))
-    if card["quantity"]:
-        amount = formats.number_format(card["quantity"], use_l10n=True, force_grouping=True)
-        facts.append((_("How much"), f"{amount} {card['unit']}".strip()))
-    if card["ends_on"]:
-        facts.append((_("Until"), formats.date_format(card["ends_on"], "DATE_FORMAT")))
-    facts.append((_("Where"), card["place"] or "—"))
-    parts.append(
-        format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", facts)),
-    )
-    parts.append(
-        format_html(
-            "<p>{} <strong>{}</strong>. {}</p>",
-            _("Posted by"),
-            card["listing_name"],
-            _("Contact the project through its page; they confirm when the need is met."),
-        )
-    )
-    return "".join(parts)
+    """The entry's content as HTML (jinja2/pages/_need_feed_entry.html)."""
+    amount = formats.number_format(card["quantity"], use_l10n=True, force_grouping=True)
+    return render_to_string("pages/_need_feed_entry.html", {"card": card, "amount": amount})
 
 
 needs_feed = NeedsFeed()
