@@ -122,7 +122,22 @@ install_browser() {
     || die "cannot install chromium (apt-get install chromium)"
 }
 
+# --- Servers the operations tests start on loopback or Unix sockets (nginx, Redis) -----------
+# Debian's packages; their own services are not needed (the tests and `make run CACHE=redis`
+# start private instances under var/ or a temporary directory).
+install_servers() {
+  local missing=()
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" >/dev/null || die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
+}
+
 install_system
+install_servers
 install_python
 install_node_assets
 [ "${TEJIDO_WITH_BROWSER:-}" = 1 ] && install_browser

@@ -2,6 +2,7 @@
 (documented in README.md); see dev.py, test.py and production.py for what each one changes."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +107,8 @@ EMBEDDED_DB_SOCKET_DIR = env("TEJIDO_PG_SOCKET_DIR", default=str(BASE_DIR / "var
 EMBEDDED_DB_PORT = env.int("TEJIDO_PG_PORT", default=54329)
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL", engine="django.contrib.gis.db.backends.postgis")}
+    # A socket directory as the URL's host: postgis://user@%2Fvar%2Frun%2Fpostgresql/name
+    DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"].get("HOST") or ""))
 else:
     DATABASES = {
         "default": {
@@ -127,8 +130,6 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Read replicas (tejido/routers.py, docs/decisions/0017): DATABASE_REPLICA_URLS is a
 # comma-separated list of streaming replicas of DATABASE_URL; visitors' reads go to them.
-from urllib.parse import unquote  # noqa: E402
-
 REPLICA_ALIASES: list[str] = []
 for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
     _replica = environ.Env.db_url_config(_url, engine="django.contrib.gis.db.backends.postgis")
