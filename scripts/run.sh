@@ -10,6 +10,7 @@ bash "$ROOT/scripts/setup.sh"
 
 db_started=""
 replica_started=""
+redis_started=""
 server=""
 cleanup() {
   trap - EXIT INT TERM
@@ -18,6 +19,7 @@ cleanup() {
     wait "$server" 2>/dev/null || true
   fi
   if [ -n "$replica_started" ]; then bash "$ROOT/scripts/replica.sh" stop || true; fi
+  if [ -n "$redis_started" ]; then bash "$ROOT/scripts/redis.sh" stop || true; fi
   if [ -n "$db_started" ]; then bash "$ROOT/scripts/db.sh" stop || true; fi
   say "stopped"
 }
@@ -35,6 +37,13 @@ if [ -n "${REPLICA:-}" ] && [ -z "${DATABASE_URL:-}" ]; then
   socket=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
     "${TEJIDO_REPLICA_SOCKET_DIR:-$VAR/replica/run}")
   export DATABASE_REPLICA_URLS="postgis://tejido@$socket:${TEJIDO_REPLICA_PORT:-54339}/tejido"
+fi
+
+# `make run CACHE=redis`: a private Redis on a Unix socket as the shared cache.
+if [ "${CACHE:-}" = redis ]; then
+  [ "$(bash "$ROOT/scripts/redis.sh" start)" = started ] && redis_started=1
+  CACHE_URL=$(bash "$ROOT/scripts/redis.sh" url)
+  export CACHE_URL
 fi
 
 cd "$ROOT"

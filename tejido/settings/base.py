@@ -229,6 +229,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
 # each process, is not shared by gunicorn's workers: CACHE_URL (redis://..., filecache:///...)
 # points them all at one.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Redis (redis:///path/to/redis.sock or redis://host:6379/0) going away means no cache for a
+# while, never a 500 (ops/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "ops.cache.ForgivingRedisCache"
 
 # --- Content-Security-Policy (django-csp 4): no third-party origin but the basemap's tiles ----
 # Inline scripts (the maps' folium code) carry the request's nonce: templates write
