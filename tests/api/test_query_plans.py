@@ -221,7 +221,7 @@ def test_one_statement_pages_equal_the_orm_pages(
     """The page statement (count, bound and page in one) returns the rows and the count
     that the ORM's separate queries return, ties in distance included; with words, both
     when the walk along the order finds the page and when it gives up (a short walk)."""
-    monkeypatch.setattr(selectors, "WALK_ROWS", walk_rows)
+    monkeypatch.setattr(selectors.statements, "WALK_ROWS", walk_rows)
     query = selectors.ListingQuery(**LISTING_SHAPES[shape][0])
     limit, cap = 50, offset + 50 + COUNT_AHEAD
     count, page = selectors.listing_page(query, offset=offset, limit=limit, cap=cap)
@@ -309,7 +309,7 @@ def test_one_statement_need_pages_equal_the_orm_pages(many_listings, arguments):
 def test_times_in_pages_are_written_as_the_json_renderer_writes_them(moment):
     with connection.cursor() as cursor:
         # The time's SQL appears three times in the expression: one parameter for each.
-        cursor.execute("SELECT " + selectors._time_text("%s::timestamptz"), [moment] * 3)
+        cursor.execute("SELECT " + selectors.sql._time_text("%s::timestamptz"), [moment] * 3)
         (text,) = cursor.fetchone()
     expected = orjson.dumps(moment.astimezone(datetime.UTC)).decode().strip('"')
     assert text == expected
