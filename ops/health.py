@@ -3,7 +3,8 @@
 - ``GET /healthz``: the process answers (nothing else is touched, not even the database).
 - ``GET /readyz``: the database answers and is migrated, the region statistics and the map's
   tile state are no older than their refresh setting, and the cache answers when one is
-  configured (``CACHE_URL``).
+  configured (``CACHE_URL``); each read replica's state is reported (one that does not
+  answer is not a failure: its reads go to the primary).
 
 Both answer JSON ``{"status": "ok"|"fail", "checks": {name: {"ok": bool, "reason": str}}}``
 with 200 or 503, outside the language prefix, without reading or setting a session, and
@@ -111,6 +112,20 @@ def check_cache() -> tuple[bool, str]:
     return (True, "answering") if ok else (False, "did not keep a value")
 
 
+def check_replicas() -> tuple[bool, str]:
+    """Each replica's state; one not answering is not a failure (reads go to the primary)."""
+    from tejido.routers import answers, rest
+
+    states = []
+    for alias in settings.REPLICA_ALIASES:
+        if answers(alias):
+            states.append(f"{alias} answering")
+        else:
+            rest(alias)
+            states.append(f"{alias} not answering (its reads go to the primary)")
+    return True, "; ".join(states)
+
+
 def cache_is_shared() -> bool:
     backend = settings.CACHES["default"]["BACKEND"]
     return not backend.endswith(("LocMemCache", "DummyCache"))
@@ -132,6 +147,8 @@ def readyz(request) -> JsonResponse:
             checks[name] = check()
         except DatabaseError as error:
             checks[name] = (False, f"query failed: {type(error).__name__}")
+    if settings.REPLICA_ALIASES:
+        checks["replicas"] = check_replicas()
     if cache_is_shared():
         checks["cache"] = check_cache()
     return _answer(checks)

@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 
 PIN_COOKIE = "tejido_primary"
 SAFE_METHODS = ("GET", "HEAD")
-PRIMARY_PATHS = ("/admin/",)
+#: Always on the primary: the admin, and the health checks (they check the primary and
+#: report on each replica themselves).
+PRIMARY_PATHS = ("/admin/", "/readyz", "/healthz")
 
 _read_alias: contextvars.ContextVar[str] = contextvars.ContextVar(
     "tejido_read_alias", default=DEFAULT_DB_ALIAS

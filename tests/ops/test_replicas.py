@@ -84,6 +84,12 @@ def test_a_replica_stopped_mid_run_gives_200s_from_the_primary_and_readyz_follow
     try:
         statuses, primary_queries, _ = served_by(visitor, VISITOR_URLS * 2, replica)
         assert statuses == [200] * len(VISITOR_URLS) * 2 and primary_queries > 0
+        ready = visitor.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["replicas"] == {
+            "ok": True,
+            "reason": "replica_1 not answering (its reads go to the primary)",
+        }
 
         # /readyz of a process whose database is that stopped server.
         primary_settings = dict(connections["default"].settings_dict)
@@ -113,3 +119,4 @@ def test_a_replica_stopped_mid_run_gives_200s_from_the_primary_and_readyz_follow
     routers._resting.clear()
     connections[replica].close()
     assert served_by(visitor, VISITOR_URLS[:1], replica)[2] > 0
+    assert visitor.get("/readyz").json()["checks"]["replicas"]["reason"] == "replica_1 answering"
