@@ -5,8 +5,10 @@ The view (here) puts together the validated query (`pages.need_filters`), the pa
 (`pages.need_cards`) and its map; the markup is jinja2/pages/needs.html, _needs_filters.html
 and _need_card.html."""
 
+from functools import lru_cache
+
 from django.shortcuts import render
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 
 from directory import filters
 from directory.choices import ContentLanguage, NeedKind, Urgency
@@ -54,14 +56,11 @@ def needs(request):
         "errors": board.errors,
         "error_summary": error_summary(board.errors),
         "folded_errors": any(name in board.errors for name in (*FOLDED_FILTERS, "radius_km")),
-        "kind_choices": [(value, label, HOW_TO_HELP[value]) for value, label in NeedKind.choices],
-        "urgency_choices": Urgency.choices,
+        **menu_choices(get_language()),
         "radius_choices": radius_options(params.get("radius_km", "")),
         "near_choices": [
             (choice.label, query_string(params, near=choice.near)) for choice in board.near.choices
         ],
-        "ordering_choices": list(ORDERING_LABELS.items()),
-        "language_choices": ContentLanguage.choices,
         "region_options": region_choices(board.data.get("region")),
         "folded_count": len(folded),
         "listed": listed,
@@ -84,6 +83,19 @@ def needs(request):
         "map": needs_map(cards),
     }
     return render(request, "pages/needs.html", context, status=400 if board.errors else 200)
+
+
+@lru_cache(maxsize=16)
+def menu_choices(language: str) -> dict[str, list[tuple]]:
+    """The filters' fixed choices in `language`, translated once per process."""
+    return {
+        "kind_choices": [
+            (value, str(label), str(HOW_TO_HELP[value])) for value, label in NeedKind.choices
+        ],
+        "urgency_choices": [(value, str(label)) for value, label in Urgency.choices],
+        "ordering_choices": [(value, str(label)) for value, label in ORDERING_LABELS.items()],
+        "language_choices": [(code, str(name)) for code, name in ContentLanguage.choices],
+    }
 
 
 def needs_map(cards: list[dict]):

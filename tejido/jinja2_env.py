@@ -18,6 +18,7 @@ Templates compile once per process (Jinja2's cache; with DEBUG they are reloaded
 file changes). Undefined names render as nothing and chain (`missing.attr`), as in Django's.
 """
 
+from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
@@ -116,9 +117,22 @@ def site_languages() -> tuple[tuple[str, str], ...]:
     return _language_names(tuple(settings.LANGUAGES))
 
 
+@lru_cache(maxsize=4096)
+def _day(language: str, value: date, format_name: str) -> str:
+    return defaultfilters.date(value, format_name)
+
+
+def date_filter(value, format_name: str | None = None) -> str:
+    """Django's `date` filter; a calendar day (not a datetime) is formatted once per
+    language and process (a page of needs shows the same few days many times)."""
+    if type(value) is date:
+        return _day(get_language(), value, format_name)
+    return defaultfilters.date(value, format_name)
+
+
 FILTERS = {
     "intcomma": intcomma,
-    "date": defaultfilters.date,
+    "date": date_filter,
     "floatformat": defaultfilters.floatformat,
     "linebreaks": defaultfilters.linebreaks_filter,
     "linebreaksbr": defaultfilters.linebreaksbr,
