@@ -10,8 +10,6 @@ listing's point is on these pages at all (counts per region, and gazetteer place
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 
@@ -19,12 +17,10 @@ from django import forms
 from django.conf import settings
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.html import json_script
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
@@ -37,6 +33,8 @@ from directory.content import localized, reader_language
 from directory.gazetteer import region_with_outline
 from directory.models import Region
 from mapping.maps import KIND_COLOURS
+
+from .region_downloads import download, download_url
 
 LANGUAGES = ("es", "pt", "fr", "en")
 
@@ -268,48 +266,6 @@ def _gap_rows(result) -> list[dict]:
     return rows
 
 
-def _download(region, form, sub_rows, outlines, gap_rows):
-    fmt, data = form.value_of("format"), form.value_of("data") or "regions"
-    base = f"tejido-{region.slug}-{data}"
-    if data == "gaps":
-        columns = ["name", "admin1", "country", "population", "nearest_km", "lat", "lng"]
-        records = [{c: row[c] for c in columns} for row in gap_rows]
-    else:
-        columns = ["slug", "name", "listings", *ListingKind.values, "needs"]
-        columns[-1] = "open_needs"
-        records = [
-            {**{c: row.get(c) for c in columns[:-1]}, "open_needs": row["needs"]}
-            for row in sub_rows
-        ]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: _csv_safe(v) for k, v in record.items()})
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{base}.csv"'
-        return response
-    features = []
-    for record in records:
-        if data == "gaps":
-            geometry = {"type": "Point", "coordinates": [record["lng"], record["lat"]]}
-        else:
-            geometry = outlines.get(record["slug"], {}).get("outline")
-        features.append({"type": "Feature", "geometry": geometry, "properties": record})
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-    response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{base}.geojson"'
-    return response
-
-
-def _csv_safe(value):
-    """A cell a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @require_safe
 def region(request, slug: str):
     """A region's map: sub-regions shaded, needs as circles, gaps; tables; downloads."""
@@ -334,7 +290,7 @@ def region(request, slug: str):
     errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
 
     if form.value_of("format") and not errors:
-        return _download(place, form, sub_rows, outlines, gap_rows)
+        return download(place, form, sub_rows, outlines, gap_rows)
 
     colours = NEED_COLOURS if shade == "needs" else LISTING_COLOURS
     legend = _legend(_breaks([row["value"] for row in sub_rows]), colours)
@@ -384,11 +340,11 @@ def region(request, slug: str):
     downloads = [
         (
             _("Areas (CSV)"),
-            _download_url(slug, query, "csv", "regions"),
+            download_url(slug, query, "csv", "regions"),
         ),
-        (_("Areas (GeoJSON)"), _download_url(slug, query, "geojson", "regions")),
-        (_("Gaps (CSV)"), _download_url(slug, query, "csv", "gaps")),
-        (_("Gaps (GeoJSON)"), _download_url(slug, query, "geojson", "gaps")),
+        (_("Areas (GeoJSON)"), download_url(slug, query, "geojson", "regions")),
+        (_("Gaps (CSV)"), download_url(slug, query, "csv", "gaps")),
+        (_("Gaps (GeoJSON)"), download_url(slug, query, "geojson", "gaps")),
     ]
     totals = {
         "listings": region_stats["listings"]["total"],
@@ -423,11 +379,3 @@ def region(request, slug: str):
         "need_kinds": NeedKind,
     }
     return render(request, "pages/region.html", context, status=400 if errors else 200)
-
-
-def _download_url(slug: str, query: dict, fmt: str, data: str) -> str:
-    return (
-        reverse("pages:region", args=[slug])
-        + "?"
-        + urlencode({**query, "format": fmt, "data": data})
-    )
