@@ -30,6 +30,22 @@ def result_names(page) -> list[str]:
     return page.locator("#results ol.cards > li h3").all_inner_texts()
 
 
+@pytest.mark.parametrize("device", ["desktop"], indirect=True)
+def test_on_a_wide_screen_the_results_sit_beside_their_map(site, pantry, device):
+    site.visit("/", "en")
+    page = search(site, "en", WHAT["en"], "Santa Ana, CA")
+    assert result_names(page)[0] == "Despensa Solidaria Santa Ana"
+    assert page.locator(".results-map .leaflet-container").first.is_visible()
+    no_horizontal_scroll(page)
+    assert_accessible(page)
+    shoot(page, "search-desktop-en")
+    page.get_by_role("link", name="Despensa Solidaria Santa Ana").click()
+    page.wait_for_url("**/en/listings/despensa-solidaria-santa-ana/")
+    no_horizontal_scroll(page)
+    assert_accessible(page)
+    shoot(page, "listing-desktop-en")
+
+
 @pytest.mark.parametrize("device", ["phone"], indirect=True)
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_person_on_a_phone_finds_food_near_a_place_and_reports_a_problem(
