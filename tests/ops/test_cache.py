@@ -89,3 +89,28 @@ def test_redis_going_away_degrades_to_no_cache_never_a_500(redis_cache, redis_di
     redis_cache.set("tejido:test", 2)
     assert redis_cache.get("tejido:test") == 2
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_category_renamed_elsewhere_shows_through_both_workers_at_once(
+    redis_cache, transactional_db
+):
+    """Two gunicorn workers keep the taxonomy per process (pages/data_caches.py); with the
+    shared cache a rename made in another process reaches both on their next request."""
+    from django.contrib.gis.geos import Point
+
+    from tests.factories import CategoryFactory
+
+    from .servers import get, gunicorn
+
+    food = CategoryFactory(slug="food", name_en="Food")
+    pantry = ListingFactory(name="Pantry", location=Point(-117.86783, 33.74557, srid=4326))
+    pantry.categories.set([food])
+    url = script("redis.sh", "url").stdout.strip()
+    page = "/en/listings/?near=33.74557%2C-117.86783"
+    with gunicorn(workers=2, env={"CACHE_URL": url}) as (app, _):
+        before = [get(f"{app}{page}")[2].decode() for _ in range(8)]
+        assert all('<option value="food">Food</option>' in body for body in before)
+        food.name_en = "Meals"
+        food.save()  # forgets the taxonomy here, and in the shared cache
+        after = [get(f"{app}{page}")[2].decode() for _ in range(8)]
+    assert all('<option value="food">Meals</option>' in body for body in after)
