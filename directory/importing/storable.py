@@ -79,6 +79,9 @@ def _problem(field: models.Field, value) -> str | None:
         return _("a value is required")
     if value in field.empty_values:
         return None
+    limit = getattr(field, "max_length", None)
+    if limit and isinstance(value, str) and len(value) > limit:
+        return f"{len(value)}/{limit}"
     try:
         field.validate(value, None)
         field.run_validators(value)

@@ -5,6 +5,7 @@ transaction."""
 
 import re
 
+import psycopg
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.text import slugify
@@ -104,7 +105,7 @@ COPY_LINE = re.compile(r"\bline (\d+)")
 
 def database_reason(error: Exception) -> str:
     """PostgreSQL's primary message for a database error (Django wraps psycopg's)."""
-    diag = getattr(error.__cause__, "diag", None) or getattr(error, "diag", None)
+    diag = getattr(error, "diag", None) or getattr(error.__cause__, "diag", None)
     return (getattr(diag, "message_primary", None) or str(error)).strip().splitlines()[0]
 
 
@@ -120,8 +121,8 @@ def _copy(model, columns: list[str], values) -> None:
             for line, row in values:
                 lines.append(line)
                 copy.write_row(row)
-    except DatabaseError as error:
-        diag = getattr(error.__cause__, "diag", None)
+    except (DatabaseError, psycopg.Error) as error:  # COPY speaks to psycopg directly
+        diag = getattr(error, "diag", None) or getattr(error.__cause__, "diag", None)
         found = COPY_LINE.search(getattr(diag, "context", None) or "")
         index = int(found.group(1)) - 1 if found else -1
         line = lines[index] if 0 <= index < len(lines) else None
