@@ -23,6 +23,7 @@ SMITH_ISLAND = (37.9990, -76.0260)  # in Maryland; 15.7 km from the US outline
 TANGIER_ISLAND = (37.8260, -75.9930)  # in Virginia; 19.1 km from the US outline
 JUAREZ = (31.6904, -106.4245)  # in Mexico: 4.6 km from the US, 14.3 km from New Mexico
 KEY_WEST = (24.5550, -81.7800)  # inside both the US and Florida outlines
+SAN_JUAN = (18.4394, -66.0021)  # in the Census state Puerto Rico; Natural Earth's own country
 
 
 def import_rows(tmp_path, rows: list[tuple]) -> dict[str, dict]:
@@ -73,6 +74,8 @@ def test_islands_and_border_towns_in_their_own_state_are_accepted(tmp_path):
             ("tangier-island", TANGIER_ISLAND, "VA", "US"),
             # Within 25 km of the United States, no state declared: a border town.
             ("juarez-us", JUAREZ, "", "US"),
+            # Inside the state it declares: in that state's country, whatever the outline.
+            ("san-juan", SAN_JUAN, "Puerto Rico", "US"),
         ],
     )
 
@@ -81,6 +84,7 @@ def test_islands_and_border_towns_in_their_own_state_are_accepted(tmp_path):
         "smith-island": "created",
         "tangier-island": "created",
         "juarez-us": "created",
+        "san-juan": "created",
     }
     el_paso = Listing.objects.get(sources__source_id="el-paso")
     assert "us-texas" in el_paso.regions.values_list("slug", flat=True)
