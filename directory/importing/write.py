@@ -4,6 +4,7 @@ bench/generate.py does), never one statement per row. Called inside the import's
 transaction."""
 
 import re
+from collections import Counter
 
 import psycopg
 from django.db import DatabaseError, connection
@@ -12,7 +13,7 @@ from django.utils.text import slugify
 
 from ..choices import ContactKind, ListingStatus, Visibility
 from ..models import Contact, Listing, ListingSource, OpeningPeriod
-from ..services import timezone_at, unique_slug
+from ..services import timezone_at
 from .rows import Row
 
 BATCH = 2000
@@ -52,23 +53,25 @@ def _record_history(ids: list[int], *, kind: str, reason: str) -> None:
 
 
 def _slugs(rows: list[Row]) -> list[str]:
-    """A unique slug per row (name and town, as listing_create makes them), with one query
-    for all the plain ones and one per name already taken."""
+    """A unique slug per row (name and town, as listing_create makes them: `base`, then
+    `base-2`, `base-3`...): one query for all the plain ones, and one for each base that is
+    taken or that several rows share, which reads every slug made from it."""
     bases = [
         slugify(f"{row.name} {row.fields['locality']}".strip())[:SLUG_LENGTH].strip("-")
         or "listing"
         for row in rows
     ]
+    counts = Counter(bases)
     taken = set(Listing.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    for base in {base for base, n in counts.items() if n > 1 or base in taken}:
+        taken.update(Listing.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     used: set[str] = set()
     slugs = []
     for base in bases:
-        slug = base
-        if slug in taken or slug in used:
-            slug, n = unique_slug(base, max_length=SLUG_LENGTH), 2
-            while slug in used:
-                suffix = f"-{n}"
-                slug, n = f"{base[: SLUG_LENGTH - len(suffix)]}{suffix}", n + 1
+        slug, n = base, 2
+        while slug in taken or slug in used:
+            suffix = f"-{n}"
+            slug, n = f"{base[: SLUG_LENGTH - len(suffix)]}{suffix}", n + 1
         used.add(slug)
         slugs.append(slug)
     return slugs

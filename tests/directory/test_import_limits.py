@@ -184,3 +184,23 @@ def test_the_upload_page_says_a_database_error_and_writes_nothing(
     assert "La base de datos rechazó la línea 3 al escribir" in body
     assert "Traceback" not in body
     assert not Listing.objects.exists()
+
+
+def test_rows_sharing_a_name_and_town_get_distinct_slugs_beside_existing_ones(tmp_path):
+    # What a real file of airports hit: three "Plymouth Municipal Airport" in a "Plymouth",
+    # and the directory already holding the second slug of that name.
+    from tests.factories import ListingFactory
+
+    ListingFactory(slug="plymouth-municipal-airport-plymouth-2")
+    same = {"name": "Plymouth Municipal Airport", "locality": "Plymouth"}
+    path = write_csv(tmp_path / "same.csv", [row("a", **same), row("b", **same), row("c", **same)])
+
+    report = run(path, "--commit")
+
+    assert [item["outcome"] for item in report.values()] == ["created"] * 3
+    slugs = Listing.objects.filter(sources__source="same").values_list("slug", flat=True)
+    assert sorted(slugs) == [
+        "plymouth-municipal-airport-plymouth",
+        "plymouth-municipal-airport-plymouth-3",
+        "plymouth-municipal-airport-plymouth-4",
+    ]
