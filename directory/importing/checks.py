@@ -160,18 +160,27 @@ def check_regions(rows: list[Row]) -> None:
             for i, _row in batch:
                 found = sorted(set(countries[i]))
                 outside.extend(_compare(rows[i], i, found, set(states[i]), boundaries))
-        # A row may need two checks (its country and its state): each is one item, and the
-        # country's reason, checked first, is the one a row rejected by both gives.
+        # A row may need two checks, its country's and its state's. Within the tolerance of
+        # the state it declares, a point is in that state's country (the finer states hold
+        # islands the generalised countries leave out); outside it, the row is rejected, with
+        # the country's reason when the point is far from the country too.
+        verdicts: dict[int, dict[str, tuple[bool, bool, str]]] = defaultdict(dict)
         for batch in batched(outside, BATCH):
             items = list(range(len(batch)))
             xs = [rows[item[0]].xy[0] for item in batch]
             ys = [rows[item[0]].xy[1] for item in batch]
             regions, metres = [item[1] for item in batch], [item[4] for item in batch]
             cursor.execute(OUTSIDE_SQL, [items, regions, xs, ys, metres])
-            for k, near, swapped_inside in sorted(cursor.fetchall()):
-                if not near:
-                    i, _region, name, level, _tolerance = batch[k]
-                    rows[i].reject(_outside(rows[i], name, level, swapped=swapped_inside))
+            for k, near, swapped_inside in cursor.fetchall():
+                i, _region, name, level, _tolerance = batch[k]
+                verdicts[i][level] = (near, swapped_inside, name)
+    for i, checked in sorted(verdicts.items()):
+        deciding = checked.get("state") or checked["country"]
+        if deciding[0]:
+            continue
+        level = "country" if not checked.get("country", (True,))[0] else "state"
+        _near, swapped, name = checked[level]
+        rows[i].reject(_outside(rows[i], name, level, swapped=swapped))
 
 
 def _outside(row: Row, name: str, level: str, *, swapped: bool) -> str:
@@ -199,13 +208,15 @@ def _outside(row: Row, name: str, level: str, *, swapped: bool) -> str:
     return message % values
 
 
-def _compare(row: Row, i: int, countries: list, states: list, boundaries: Boundaries):
-    """The checks one row still needs when its point is outside what it declares."""
+def _compare(row: Row, i: int, countries: list, states: set, boundaries: Boundaries) -> list:
+    """The checks one row still needs, (row, region, its name, level, tolerance) each: the
+    state it declares when the point is not inside it, and the country when the point is
+    outside both."""
     declared = row.fields["country"]
     if not declared:
         if not countries:
             row.reject(_("The row gives no country, and the point is in no country Tejido knows."))
-            return
+            return []
         row.fields["country"] = declared = countries[0]
         row.warnings.append(
             # Translators: %(country)s is a country code (MX, US...).
@@ -216,20 +227,24 @@ def _compare(row: Row, i: int, countries: list, states: list, boundaries: Bounda
             _("Tejido has no boundary of %(country)s: the point was not checked.")
             % {"country": declared}
         )
-    elif declared not in countries:
+    state = None
+    if row.admin1_names and boundaries.states.get(declared):
+        state = boundaries.state(declared, row.admin1_names)
+        if state is None:
+            row.warnings.append(
+                _("“%(state)s” is not a state or province of %(country)s.")
+                % {"state": row.fields["admin1"], "country": declared}
+            )
+    if state is not None and state in states:
+        return []  # inside its state, so inside its country (Puerto Rico, an island)
+    needed = []
+    if declared in boundaries.countries and declared not in countries:
         # Outside the generalised outline (an island, a coast, across a land border): the
-        # country is checked with its tolerance, and the state below all the same.
-        yield i, boundaries.countries[declared], declared, "country", COUNTRY_TOLERANCE_M
-    if not row.admin1_names or not boundaries.states.get(declared):
-        return
-    state = boundaries.state(declared, row.admin1_names)
-    if state is None:
-        row.warnings.append(
-            _("“%(state)s” is not a state or province of %(country)s.")
-            % {"state": row.fields["admin1"], "country": declared}
-        )
-    elif state not in states:
-        yield i, state, boundaries.state_names[state], "state", STATE_TOLERANCE_M
+        # country is checked with its tolerance, and the state all the same.
+        needed.append((i, boundaries.countries[declared], declared, "country", COUNTRY_TOLERANCE_M))
+    if state is not None:
+        needed.append((i, state, boundaries.state_names[state], "state", STATE_TOLERANCE_M))
+    return needed
 
 
 # --- Duplicates -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from defusedcsv import csv
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
@@ -164,7 +165,7 @@ def run_import(
             if commit:
                 _write(rows, source=source, publish=publish, progress=progress)
                 result.committed = True
-    except (DatabaseError, write.WriteFailed) as error:
+    except (DatabaseError, psycopg.Error, write.WriteFailed) as error:
         logger.warning("import of %s failed: %s", source, error)
         raise _failure(error) from error
     finally:

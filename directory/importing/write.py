@@ -4,14 +4,16 @@ bench/generate.py does), never one statement per row. Called inside the import's
 transaction."""
 
 import re
+from collections import Counter
 
+import psycopg
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ..choices import ContactKind, ListingStatus, Visibility
 from ..models import Contact, Listing, ListingSource, OpeningPeriod
-from ..services import timezone_at, unique_slug
+from ..services import timezone_at
 from .rows import Row
 
 BATCH = 2000
@@ -51,23 +53,25 @@ def _record_history(ids: list[int], *, kind: str, reason: str) -> None:
 
 
 def _slugs(rows: list[Row]) -> list[str]:
-    """A unique slug per row (name and town, as listing_create makes them), with one query
-    for all the plain ones and one per name already taken."""
+    """A unique slug per row (name and town, as listing_create makes them: `base`, then
+    `base-2`, `base-3`...): one query for all the plain ones, and one for each base that is
+    taken or that several rows share, which reads every slug made from it."""
     bases = [
         slugify(f"{row.name} {row.fields['locality']}".strip())[:SLUG_LENGTH].strip("-")
         or "listing"
         for row in rows
     ]
+    counts = Counter(bases)
     taken = set(Listing.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    for base in {base for base, n in counts.items() if n > 1 or base in taken}:
+        taken.update(Listing.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     used: set[str] = set()
     slugs = []
     for base in bases:
-        slug = base
-        if slug in taken or slug in used:
-            slug, n = unique_slug(base, max_length=SLUG_LENGTH), 2
-            while slug in used:
-                suffix = f"-{n}"
-                slug, n = f"{base[: SLUG_LENGTH - len(suffix)]}{suffix}", n + 1
+        slug, n = base, 2
+        while slug in taken or slug in used:
+            suffix = f"-{n}"
+            slug, n = f"{base[: SLUG_LENGTH - len(suffix)]}{suffix}", n + 1
         used.add(slug)
         slugs.append(slug)
     return slugs
@@ -104,7 +108,7 @@ COPY_LINE = re.compile(r"\bline (\d+)")
 
 def database_reason(error: Exception) -> str:
     """PostgreSQL's primary message for a database error (Django wraps psycopg's)."""
-    diag = getattr(error.__cause__, "diag", None) or getattr(error, "diag", None)
+    diag = getattr(error, "diag", None) or getattr(error.__cause__, "diag", None)
     return (getattr(diag, "message_primary", None) or str(error)).strip().splitlines()[0]
 
 
@@ -120,8 +124,8 @@ def _copy(model, columns: list[str], values) -> None:
             for line, row in values:
                 lines.append(line)
                 copy.write_row(row)
-    except DatabaseError as error:
-        diag = getattr(error.__cause__, "diag", None)
+    except (DatabaseError, psycopg.Error) as error:  # COPY speaks to psycopg directly
+        diag = getattr(error, "diag", None) or getattr(error.__cause__, "diag", None)
         found = COPY_LINE.search(getattr(diag, "context", None) or "")
         index = int(found.group(1)) - 1 if found else -1
         line = lines[index] if 0 <= index < len(lines) else None
