@@ -39,6 +39,8 @@ class Near:
     error: str = ""
     #: The point came from coordinates (the browser's location or a typed lat,lng).
     coordinates: bool = False
+    #: The country of the place found (ISO code), when it was found in the gazetteer.
+    country: str = ""
 
 
 def place_label(place) -> str:
@@ -133,7 +135,9 @@ def resolve(text: str) -> Near:
 
 
 def _found(text: str, place) -> Near:
-    return Near(text=text, point=place.point, label=place_label(place))
+    return Near(
+        text=text, point=place.point, label=place_label(place), country=place.country.code
+    )
 
 
 def _choose(text: str, places: list) -> Near:
