@@ -4,7 +4,6 @@ redirect, never cached, a few small queries (docs/decisions/0017-operations.md).
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -109,10 +108,11 @@ def test_readyz_checks_a_shared_cache(client, monkeypatch):
     monkeypatch.setattr(health, "cache_is_shared", lambda: True)
     assert client.get("/readyz").json()["checks"]["cache"] == {"ok": True, "reason": "answering"}
 
-    def refuse(*args, **kwargs):
-        raise ConnectionError("gone")
+    class Gone:
+        def set(self, *args, **kwargs):
+            raise ConnectionError("gone")
 
-    monkeypatch.setattr(cache, "set", refuse)
+    monkeypatch.setattr(health, "cache", Gone())
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == {
