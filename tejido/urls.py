@@ -6,11 +6,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ops import health
+from sms import views as sms
 
 urlpatterns = [
     # Health checks: no language prefix, no session (ops/health.py).
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The SMS gateway posts to one address, whatever the sender's language (sms/views.py).
+    path("sms/inbound/", sms.inbound, name="sms_inbound"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("ogc/", include("api.ogc.urls")),

@@ -351,6 +351,16 @@ REGION_STATS_REFRESH = env("REGION_STATS_REFRESH", default="on_commit")
 #: /readyz fails when changed counts have waited longer than this for their refresh (s).
 REGION_STATS_MAX_AGE = env.int("REGION_STATS_MAX_AGE", default=300)
 
+# --- Text-message look-up (sms/views.py) ---------------------------------------------------
+#: The SMS gateway's auth token (Twilio's, or a compatible gateway's): requests are verified
+#: by their X-Twilio-Signature. Without it, unsigned requests are refused unless
+#: SMS_REQUIRE_SIGNATURE is off (development only).
+SMS_AUTH_TOKEN = env("SMS_AUTH_TOKEN", default="")
+SMS_REQUIRE_SIGNATURE = env.bool("SMS_REQUIRE_SIGNATURE", default=True)
+#: The public address the gateway posts to, when a proxy changes what the app sees.
+SMS_PUBLIC_URL = env("SMS_PUBLIC_URL", default="")
+SMS_MAX_PER_HOUR = env.int("SMS_MAX_PER_HOUR", default=10)
+
 #: Proxies in front of the app that may set X-Forwarded-For (throttling identifies clients).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES

@@ -8,4 +8,6 @@ SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="dev-only-insecure-secret-key-do-not-use-in-production"
 )
 WHITENOISE_USE_FINDERS = True
+# The SMS look-up answers unsigned requests here (curl, a local test), not in production.
+SMS_REQUIRE_SIGNATURE = env.bool("SMS_REQUIRE_SIGNATURE", default=False)
 WHITENOISE_AUTOREFRESH = DEBUG
