@@ -149,15 +149,17 @@ def nginx(directory: Path, app_url: str):
     directory.mkdir(mode=0o755, exist_ok=True)
     port = free_port()
     conf = nginx_conf(directory, app_url, port)
+    # -e: not even the start-up messages go to /var/log/nginx (not writable without root).
+    errors = directory / "error.log"
     checked = subprocess.run(
-        [NGINX, "-t", "-q", "-p", str(directory), "-c", str(conf)],
+        [NGINX, "-t", "-q", "-e", str(errors), "-p", str(directory), "-c", str(conf)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert checked.returncode == 0, checked.stderr
     process = subprocess.Popen(
-        [NGINX, "-p", str(directory), "-c", str(conf), "-g", "daemon off;"],
+        [NGINX, "-e", str(errors), "-p", str(directory), "-c", str(conf), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
