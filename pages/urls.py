@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, imports, listing, moderation, regions, search
+from . import dashboard, imports, listing, moderation, regions, search, sheets
 from . import map as map_pages
 from .feeds import needs_feed
 from .needs import needs
@@ -56,4 +56,6 @@ urlpatterns = [
     path("embed/map/", map_pages.embed_map, name="embed_map"),
     path("regions/", regions.regions, name="regions"),
     path("regions/<slug:slug>/", regions.region, name="region"),
+    path("sheets/", sheets.sheet_form, name="sheets"),
+    path("sheets/print/", sheets.sheet_print, name="sheet_print"),
 ]

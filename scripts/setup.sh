@@ -136,8 +136,22 @@ install_servers() {
     "${missing[@]}" >/dev/null || die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
 }
 
+# --- Street sheets' PDF (WeasyPrint draws with Pango) and their tests (pdftoppm) ------------
+install_print() {
+  local missing=()
+  "$LDCONFIG" -p 2>/dev/null | grep -q 'libpangoft2-1\.0\.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+  fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core fontconfig)
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" >/dev/null || die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
+}
+
 install_system
 install_servers
+install_print
 install_python
 install_node_assets
 [ "${TEJIDO_WITH_BROWSER:-}" = 1 ] && install_browser

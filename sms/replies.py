@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override, pgettext
 
 from directory import hours
-from directory.choices import ContactKind, LocationPrecision, Visibility
-from directory.models import Category, Contact, OpeningPeriod
+from directory.choices import LocationPrecision
+from directory.models import Category
 from directory.selectors import ListingQuery, public_listings
+from directory.selectors.handouts import opening_periods, public_phones
 from pages.places import resolve
 
 from . import gsm
@@ -134,20 +134,7 @@ def _nearest(category, point, search: Search) -> list[tuple]:
 
 def _lines(rows: list[tuple], now: datetime) -> list[tuple]:
     ids = [row[0] for row in rows]
-    phones = {}
-    for listing_id, value in (
-        Contact.objects.filter(
-            listing_id__in=ids, kind=ContactKind.PHONE, visibility=Visibility.PUBLIC
-        )
-        .order_by("listing_id", "position")
-        .values_list("listing_id", "value")
-    ):
-        phones.setdefault(listing_id, value)
-    periods: dict[int, list[hours.Period]] = {}
-    for listing_id, weekday, opens, closes in OpeningPeriod.objects.filter(
-        Q(listing_id__in=ids)
-    ).values_list("listing_id", "weekday", "opens", "closes"):
-        periods.setdefault(listing_id, []).append(hours.Period(weekday, opens, closes))
+    phones, periods = public_phones(ids), opening_periods(ids)
     lines = []
     for number, (listing_id, name, zone, precision, metres) in enumerate(rows, start=1):
         parts = [_today(periods.get(listing_id, []), zone, now)]

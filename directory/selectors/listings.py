@@ -1,8 +1,10 @@
 """Public listings: the query of the API's list (and of the search page), its rows and its
 one-statement page."""
 
+import operator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import reduce
 
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.postgres.fields import ArrayField
@@ -45,6 +47,8 @@ class ListingQuery:
 
     kinds: tuple[str, ...] = ()
     category: Category | None = None
+    #: In any of these categories (or below them): a street sheet's several kinds of help.
+    any_category: tuple[Category, ...] = ()
     need: str = ""
     language: str = ""
     access: tuple[str, ...] = ()
@@ -112,6 +116,8 @@ def public_listings(query: ListingQuery) -> QuerySet:
         qs = qs.filter(kind__in=query.kinds)
     if query.category is not None:
         qs = qs.filter(_category_filter(query.category))
+    if query.any_category:
+        qs = qs.filter(reduce(operator.or_, (Q(_category_filter(c)) for c in query.any_category)))
     if query.need:
         qs = qs.filter(
             Exists(Need.objects.current().filter(listing_id=OuterRef("pk"), kind=query.need))
