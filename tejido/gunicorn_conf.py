@@ -1,7 +1,8 @@
 """gunicorn settings for `make run` and production.
 
-The access log records method, path (no query string: no searched text or coordinates),
-status, size and duration; never the client address.
+The access log records method, path (no query string: no searched text or coordinates;
+tiles without their x and y: tejido/private_logs.py), status, size and duration; never the
+client address.
 """
 
 import os
@@ -11,3 +12,4 @@ timeout = 30
 graceful_timeout = 10
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "tejido.private_logs.PrivateAccessLogger"

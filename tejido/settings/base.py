@@ -368,6 +368,8 @@ REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No searched text, coordinates or tile x/y in what is logged (tejido/private_logs.py).
+    "filters": {"private": {"()": "tejido.private_logs.PrivateRecords"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["private"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
