@@ -49,6 +49,17 @@ fi
 cd "$ROOT"
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py load_demo
+# As in production: hashed names, gzip and brotli made once (DJANGO_DEBUG=1 to develop).
+export DJANGO_DEBUG="${DJANGO_DEBUG:-0}"
+# Made again only when a static file, the npm assets or the Python packages changed (a
+# full collection compresses every file: about a minute on 2 cores).
+manifest="$ROOT/staticfiles/staticfiles.json"
+if [ "$DJANGO_DEBUG" = 0 ] && { [ ! -f "$manifest" ] || [ -n "$(find "$ROOT/static" \
+    "$ROOT/node_modules/.tejido-lock" "$VENV/.tejido-deps" -newer "$manifest" -print -quit \
+    2>/dev/null)" ]; }; then
+  say "collecting static files (hashed names, gzip and brotli)"
+  "$PY" manage.py collectstatic --noinput -v 0
+fi
 say "serving Tejido on http://$HOST:$PORT/ (Ctrl-C to stop)"
 "$VENV/bin/gunicorn" tejido.wsgi -c "$ROOT/tejido/gunicorn_conf.py" --bind "$HOST:$PORT" &
 server=$!
