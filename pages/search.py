@@ -11,6 +11,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from directory import filters, selectors
@@ -184,6 +185,7 @@ def _results(path, params, data, reader, categories, page) -> dict:
         "with_distance": with_distance,
         "radius_km": query.radius_km,
         "map": results_map(map_points(cards)) if cards else None,
+        "sheet_query": _sheet_query(params) if cards and with_distance else "",
     }
     if not cards and page == 1:
         context["suggestions"] = _wider(path, params, query)
@@ -198,6 +200,21 @@ def _results(path, params, data, reader, categories, page) -> dict:
             if context["outside"]:
                 context["map"] = results_map(map_points(context["outside"]))
     return context
+
+
+def _sheet_query(params) -> str:
+    """The street sheet of these results (pages/sheets.py): the same place and filters."""
+    access = [fact for value in params.getlist("access") for fact in value.split(",") if fact]
+    sheet = {
+        "near": params.get("near", ""),
+        "category": [params["category"]] if params.get("category") else [],
+        "access": access,
+        "open_at": params.get("open_at", ""),
+        "language": get_language(),
+        "paper": "letter",
+        "count": 12,
+    }
+    return urlencode(sheet, doseq=True)
 
 
 def _wider(path, params, query) -> list[Link]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, imports, listing, moderation, regions, search, sheets
+from . import dashboard, imports, light, listing, moderation, regions, search, sheets
 from . import map as map_pages
 from .feeds import needs_feed
 from .needs import needs
@@ -57,5 +57,6 @@ urlpatterns = [
     path("regions/", regions.regions, name="regions"),
     path("regions/<slug:slug>/", regions.region, name="region"),
     path("sheets/", sheets.sheet_form, name="sheets"),
+    path("text-only/", light.text_only, name="text_only"),
     path("sheets/print/", sheets.sheet_print, name="sheet_print"),
 ]

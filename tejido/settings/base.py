@@ -58,6 +58,8 @@ MIDDLEWARE = [
     # Inside the session middleware: a session is saved on the primary.
     "tejido.routers.ReplicaMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Save-Data or "text only": pages without maps and script (pages/light.py).
+    "pages.light.LightPagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
