@@ -7,31 +7,12 @@ import csv
 import pytest
 from django.core.management import call_command
 
+from directory.importing.mapping import FIELDS
 from directory.models import Listing, ListingSource
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_boundaries")]
 
-COLUMNS = [
-    "source_id",
-    "name",
-    "kind",
-    "lat",
-    "lng",
-    "street_address",
-    "locality",
-    "admin1",
-    "postal_code",
-    "country",
-    "website",
-    "email",
-    "phone",
-    "summary",
-    "description",
-    "language",
-    "categories",
-    "access",
-    "opening_hours",
-]
+COLUMNS = list(FIELDS)  # the tejido-csv columns
 GOOD = {
     "name": "Comedor",
     "kind": "mutual_aid",
