@@ -29,6 +29,8 @@ class LightPagesMiddleware:
     def __call__(self, request):
         request.light = wants_light(request)
         response = self.get_response(request)
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response  # the API, tiles and health checks are the same either way
         response.headers.setdefault("Vary", "")
         vary = [part.strip() for part in response["Vary"].split(",") if part.strip()]
         for header in ("Save-Data", "Cookie"):
