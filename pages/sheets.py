@@ -30,7 +30,7 @@ from directory.fields import WeekTimeField
 from directory.geo import X, Y
 from directory.models import Category
 from directory.selectors import ListingQuery, public_listings
-from directory.selectors.handouts import opening_periods, public_phones
+from directory.selectors.handouts import opening_periods, public_distance, public_phones
 
 from .govuk import GovukForm, error_summary
 from .places import resolve
@@ -143,13 +143,6 @@ def _direction(origin, lng: float, lat: float) -> str:
     return str(WINDS[round(bearing / 45) % 8])
 
 
-def _distance(metres: float, precision: str) -> str:
-    km = metres / 1000
-    if precision != LocationPrecision.EXACT:
-        return f"{round(km):d} km"
-    return f"{km:.1f} km"
-
-
 def _week_in_words(periods: list[hours.Period]) -> list[str]:
     """ "Monday-Friday 9:00-17:00" (with en dashes): days with the same hours run together."""
     days = [day for day in hours.week(periods) if day.hours]
@@ -210,7 +203,7 @@ def sheet_entries(request, data: dict) -> list[Entry]:
                 phone=phones.get(row["id"], ""),
                 distance=_("%(distance)s %(direction)s")
                 % {
-                    "distance": _distance(row["distance_m"], row["location_precision"]),
+                    "distance": public_distance(row["distance_m"], row["location_precision"]),
                     "direction": _direction(near.point, row["lng"], row["lat"]),
                 },
                 url=url,

@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override, pgettext
 
 from directory import hours
-from directory.choices import LocationPrecision
 from directory.models import Category
 from directory.selectors import ListingQuery, public_listings
-from directory.selectors.handouts import opening_periods, public_phones
+from directory.selectors.handouts import opening_periods, public_distance, public_phones
 from pages.places import resolve
 
 from . import gsm
@@ -140,7 +139,7 @@ def _lines(rows: list[tuple], now: datetime) -> list[tuple]:
         parts = [_today(periods.get(listing_id, []), zone, now)]
         if phone := phones.get(listing_id):
             parts.append(phone)
-        parts.append(_distance(metres, precision))
+        parts.append(public_distance(metres, precision))
         lines.append((f"{number}) ", name, " - " + " - ".join(filter(None, parts))))
     return lines
 
@@ -156,13 +155,6 @@ def _today(periods: list[hours.Period], zone: str, now: datetime) -> str:
     if state.closes_at is None:
         return pgettext("text message", "open 24 h")
     return pgettext("text message", "open till %(time)s") % {"time": hours.clock(state.closes_at)}
-
-
-def _distance(metres: float, precision: str) -> str:
-    km = metres / 1000
-    if precision != LocationPrecision.EXACT:
-        return f"{round(km):d} km"  # as the API: whole km for a point that is not exact
-    return f"{km:.1f} km"
 
 
 def _fit(parts: list, *, names: bool = False) -> str:

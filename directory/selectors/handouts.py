@@ -1,7 +1,7 @@
 """What a handout (a street sheet, a text message) tells of a few listings besides their
 row: the first public phone and the weekly opening periods, one query each for all of them."""
 
-from ..choices import ContactKind, Visibility
+from ..choices import ContactKind, LocationPrecision, Visibility
 from ..hours import Period
 from ..models import Contact, OpeningPeriod
 
@@ -28,3 +28,12 @@ def opening_periods(ids: list[int]) -> dict[int, list[Period]]:
     ):
         periods.setdefault(listing_id, []).append(Period(weekday, opens, closes))
     return periods
+
+
+def public_distance(metres: float, precision: str) -> str:
+    """A distance as handouts print it: "0.4 km", or whole km for a listing whose point is
+    not exact (as the API's `distance_km`)."""
+    km = metres / 1000
+    if precision != LocationPrecision.EXACT:
+        return f"{round(km):d} km"
+    return f"{km:.1f} km"
