@@ -145,6 +145,7 @@ class AuditAction(models.TextChoices):
     LISTING_REJECTED = "listing_rejected", _("Listing rejected")
     LISTING_RESUBMITTED = "listing_resubmitted", _("Listing sent for review again")
     LISTING_ARCHIVED = "listing_archived", _("Listing archived")
+    LISTING_RESTORED = "listing_restored", _("Listing restored from the archive")
     LISTING_HIDDEN = "listing_hidden", _("Listing hidden in an emergency")
     LISTING_UNHIDDEN = "listing_unhidden", _("Listing shown again")
     LISTING_HIDDEN_BY_REPORTS = "listing_hidden_by_reports", _("Listing hidden by reports")

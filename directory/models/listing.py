@@ -169,6 +169,16 @@ class Listing(models.Model):
     )
     emergency_hidden_reason = models.TextField(_("reason for hiding"), blank=True)
     hidden_by_reports = models.BooleanField(_("hidden by reports"), default=False)
+    # The freshness loop (DESIGN.md §9): one reminder per unconfirmed stretch, then archived.
+    reminded_at = models.DateTimeField(_("reminded to confirm at"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    archived_reason = models.TextField(
+        _("reason for archiving"), blank=True, help_text=_("Shown to the listing's leads.")
+    )
+    #: The status an archived listing goes back to when it is restored.
+    status_before_archive = models.CharField(
+        _("status before archiving"), max_length=10, choices=ListingStatus.choices, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
