@@ -1,5 +1,6 @@
 """The home page and the admin, in every language, within a query budget."""
 
+import os
 import subprocess
 import sys
 
@@ -91,12 +92,20 @@ def test_admin_edits_a_listing_with_its_map_widget(client):
     assert Listing.objects.count() == 1
 
 
+# Only what finds the libraries (GDAL, GEOS) is passed on: nothing of the test settings.
+_LOADER_ENV = {
+    name: os.environ[name]
+    for name in ("PATH", "LD_LIBRARY_PATH", "GDAL_LIBRARY_PATH", "GEOS_LIBRARY_PATH")
+    if name in os.environ
+}
+
+
 def test_production_settings_pass_the_deployment_checks(tmp_path):
     env = {
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": "x" * 64 + "production-check-secret-key",
         "DJANGO_ALLOWED_HOSTS": "tejido.example.org",
-        "PATH": "/usr/bin:/bin",
+        **_LOADER_ENV,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -109,7 +118,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_secret():
-    env = {"DJANGO_ENV": "production", "DJANGO_ALLOWED_HOSTS": "x", "PATH": "/usr/bin:/bin"}
+    env = {"DJANGO_ENV": "production", "DJANGO_ALLOWED_HOSTS": "x", **_LOADER_ENV}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], capture_output=True, text=True, env=env, check=False
     )
