@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "api",
     "pages",
     "ops",
+    "relay",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,24 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tejido <noreply@localhos
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer must not hold a sign-up request (and a worker) for long.
 EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT", 10)
+#: Where people reach Tejido: the links in e-mails sent outside a request (reminders).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Contact relay and offers (relay/, DESIGN.md §9-10) ----------------------------------------
+#: Days a relayed offer keeps the sender's contact details and words (`manage.py purge_offers`).
+OFFER_RETENTION_DAYS = env.int("OFFER_RETENTION_DAYS", default=90)
+#: Days the "answered" / "not a fit" links in an offer's e-mail work.
+OFFER_LINK_DAYS = env.int("OFFER_LINK_DAYS", default=30)
+#: A form sent sooner than this after it was shown is refused as a robot's.
+RELAY_MIN_FILL_SECONDS = env.int("RELAY_MIN_FILL_SECONDS", default=3)
+#: Links a message may hold.
+RELAY_MAX_LINKS = env.int("RELAY_MAX_LINKS", default=2)
+#: Messages per hour from one client address, per day to one listing and to one need.
+RELAY_PER_CLIENT_PER_HOUR = env.int("RELAY_PER_CLIENT_PER_HOUR", default=5)
+RELAY_PER_LISTING_PER_DAY = env.int("RELAY_PER_LISTING_PER_DAY", default=30)
+RELAY_PER_NEED_PER_DAY = env.int("RELAY_PER_NEED_PER_DAY", default=15)
+#: Days a "still current" link in a reminder works (single use).
+CONFIRM_LINK_DAYS = env.int("CONFIRM_LINK_DAYS", default=14)
 
 # --- Security defaults shared by every environment ---------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -293,6 +312,11 @@ IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=2 * 1024 * 
 # else (`directory.importing.readers.GDAL_DRIVERS`); SRIDs come from EPSG codes, and
 # geometries from users are parsed by GEOS.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Where GDAL and GEOS are, when the dynamic loader's cache does not say (a container whose
+# ldconfig cache predates the packages, a GDAL built by hand). Unset, Django asks ctypes.
+GDAL_LIBRARY_PATH = env.str("GDAL_LIBRARY_PATH", default=None)
+GEOS_LIBRARY_PATH = env.str("GEOS_LIBRARY_PATH", default=None)
 
 # --- API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
