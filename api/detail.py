@@ -10,6 +10,7 @@ from directory import selectors, services
 from directory.choices import AuditAction, LocationPrecision
 from directory.models import Listing, Need
 from directory.rules import contact_visibilities
+from relay import services as relay
 
 from .rows import ListingRows, NeedRows, feature, point
 
@@ -75,6 +76,8 @@ def listing_detail(request, listing: Listing, *, geojson: bool) -> dict:
             "legal_form": listing.legal_form,
             "member_count": listing.member_count,
             "founded_year": listing.founded_year,
+            "accepts_messages": relay.accepts_messages(listing),
+            "answers_within_days": relay.answer_days(listing),
             "needs": NeedRows(request, with_distance=False).json(
                 selectors.public_need_rows(
                     selectors.public_needs(selectors.NeedQuery(listing=listing))

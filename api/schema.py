@@ -163,6 +163,14 @@ class ListingDetailPropertiesSerializer(ListingPropertiesSerializer):
     legal_form = serializers.CharField(allow_blank=True)
     member_count = serializers.IntegerField(allow_null=True)
     founded_year = serializers.IntegerField(allow_null=True)
+    accepts_messages = serializers.BooleanField(
+        help_text="Whether POST /api/v1/listings/{slug}/contact/ reaches someone."
+    )
+    answers_within_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="Usually answers offers within this many days: the median of the last 180 "
+        "days' answered offers, from 3 of them up; null otherwise.",
+    )
     needs = NeedItemSerializer(many=True)
     status = serializers.ChoiceField(
         choices=ListingStatus.choices, required=False, help_text="To its leads and moderators."

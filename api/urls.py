@@ -7,6 +7,8 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
+from relay.api import ContactView
+
 from . import exports, exports_formats, hsds, murmurations, reference, views
 
 app_name = "api"
@@ -41,6 +43,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("auth/token/", views.ObtainToken.as_view(), name="token"),
+    path("listings/<slug:slug>/contact/", ContactView.as_view(), name="listing-contact"),
     path("tiles/", include("mapping.urls")),
     path("listings/export.geojson", exports.GeoJSONExport.as_view(), name="export-geojson"),
     path("listings/export.csv", exports.CSVExport.as_view(), name="export-csv"),

@@ -10,7 +10,8 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -208,14 +209,24 @@ def listing_add_member(*, listing: Listing, by, user, role: str) -> ListingMembe
 
 
 def member_listings(user) -> QuerySet:
-    """The listings this person keeps, with their role, categories and needs (3 queries)."""
+    """The listings this person keeps, with their role, categories, offers waiting for an
+    answer and needs, those with the most waiting offers first (3 queries)."""
+    waiting = Q(offers__state="new")
+    needs = Need.objects.annotate(waiting_offers=Count("offers", filter=waiting)).order_by(
+        "status", "-waiting_offers", "-urgency_rank", "id"
+    )
+    waiting_for_listing = (
+        Listing.objects.filter(pk=OuterRef("pk"), offers__state="new")
+        .annotate(n=Count("offers"))
+        .values("n")
+    )
     return (
         Listing.objects.filter(memberships__user=user)
-        .annotate(role=F("memberships__role"))
-        .prefetch_related(
-            "categories",
-            Prefetch("needs", queryset=Need.objects.order_by("status", "-urgency_rank", "id")),
+        .annotate(
+            role=F("memberships__role"),
+            waiting_offers=Coalesce(Subquery(waiting_for_listing), 0),
         )
+        .prefetch_related("categories", Prefetch("needs", queryset=needs))
         .defer("service_area", "search_document")
         .order_by("name", "id")
     )

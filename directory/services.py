@@ -246,12 +246,53 @@ def listing_update(*, listing: Listing, by, data: dict) -> Listing:
 
 
 @transaction.atomic
-def listing_archive(*, listing: Listing, by) -> None:
-    """Deleting a listing archives it: off every public surface, history kept."""
+def listing_archive(*, listing: Listing, by, reason: str = "") -> None:
+    """Deleting a listing archives it: off every public surface (like a hidden one), history
+    kept; `listing_restore` brings it back as it was. `reason` is shown to its leads."""
+    if listing.status == ListingStatus.ARCHIVED:
+        return
+    listing.status_before_archive = listing.status
     listing.status = ListingStatus.ARCHIVED
+    listing.archived_at = timezone.now()
+    listing.archived_reason = reason
     listing._history_user = by
-    listing.save(update_fields=["status", "updated_at"])
-    audit(AuditAction.LISTING_ARCHIVED, actor=by, listing=listing)
+    listing._change_reason = reason[:100]
+    listing.save(
+        update_fields=[
+            "status",
+            "status_before_archive",
+            "archived_at",
+            "archived_reason",
+            "updated_at",
+        ]
+    )
+    audit(AuditAction.LISTING_ARCHIVED, actor=by, listing=listing, reason=reason)
+    stats.changed()
+
+
+@transaction.atomic
+def listing_restore(*, listing: Listing, by) -> None:
+    """Bring an archived listing back with the status it had (published listings are public
+    again at once); restoring confirms it as current."""
+    if listing.status != ListingStatus.ARCHIVED:
+        return
+    listing.status = listing.status_before_archive or ListingStatus.DRAFT
+    listing.status_before_archive = ""
+    listing.archived_at = None
+    listing.archived_reason = ""
+    listing.last_confirmed_at = timezone.now()
+    listing._history_user = by
+    listing.save(
+        update_fields=[
+            "status",
+            "status_before_archive",
+            "archived_at",
+            "archived_reason",
+            "last_confirmed_at",
+            "updated_at",
+        ]
+    )
+    audit(AuditAction.LISTING_RESTORED, actor=by, listing=listing)
     stats.changed()
 
 

@@ -25,6 +25,7 @@ from directory.models import Category, Listing, Need, Report
 from directory.privacy import PUBLIC_ADDRESS_FIELDS
 from directory.rules import contact_visibilities
 from mapping.maps import place_map
+from relay import services as relay
 
 from .cards import ACCESS_LABELS, ACCESS_SYMBOLS, confirmed_text
 from .forms import NEED_PHRASES, ReportForm, language_name
@@ -110,6 +111,7 @@ def _needs(listing) -> list[dict]:
         description, description_language = localized(need, "description")
         needs.append(
             {
+                "id": need.pk,
                 "phrase": NEED_PHRASES.get(need.kind, need.get_kind_display()),
                 "title": title,
                 "title_language": title_language,
@@ -193,6 +195,7 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
         }.get(precision, ""),
         "map": page_map,
         "contacts": _contacts(user, listing),
+        **_relay(listing),
         "spoken_languages": [language_name(code, reader) for code in listing.languages],
         "access": [(ACCESS_SYMBOLS.get(a, "•"), ACCESS_LABELS.get(a, a)) for a in listing.access],
         "needs": _needs(listing),
@@ -204,6 +207,16 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
         "edit_url": _edit_url(user, listing),
         "report_form": report_form or ReportForm(),
         "report_state": report_state or request.GET.get("report", ""),
+    }
+
+
+def _relay(listing) -> dict:
+    """The contact relay's way in, and how soon the project usually answers (2 queries)."""
+    if not listing.is_public or not relay.accepts_messages(listing):
+        return {"contact_url": "", "answers_within": None}
+    return {
+        "contact_url": reverse("relay:contact", args=[listing.slug]),
+        "answers_within": relay.answer_days(listing),
     }
 
 

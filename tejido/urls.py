@@ -21,6 +21,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("", include("relay.urls")),
     path("", include("pages.urls")),
     path("accounts/", include("allauth.urls")),
     prefix_default_language=True,

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "relay"
+
+urlpatterns = [
+    path("listings/<slug:slug>/contact/", views.contact, name="contact"),
+    path("listings/<slug:slug>/contact/sent/", views.contact_sent, name="contact_sent"),
+    path("offers/<str:token>/", views.offer_link, name="offer_link"),
+    path("still-current/<str:token>/", views.still_current, name="still_current"),
+    path("dashboard/offers/", views.offers, name="offers"),
+    path("dashboard/offers/<int:pk>/", views.offer_mark_view, name="offer_mark"),
+    path("dashboard/listings/<slug:slug>/restore/", views.listing_restore, name="listing_restore"),
+]
