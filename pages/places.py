@@ -135,9 +135,7 @@ def resolve(text: str) -> Near:
 
 
 def _found(text: str, place) -> Near:
-    return Near(
-        text=text, point=place.point, label=place_label(place), country=place.country.code
-    )
+    return Near(text=text, point=place.point, label=place_label(place), country=place.country.code)
 
 
 def _choose(text: str, places: list) -> Near:
