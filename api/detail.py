@@ -56,6 +56,7 @@ def listing_detail(request, listing: Listing, *, geojson: bool) -> dict:
     row_qs = Listing.objects.filter(pk=listing.pk)
     row = selectors.public_listing_rows(row_qs, with_distance=False).get()
     properties, coordinates = ListingRows(request, with_distance=False).item(row)
+    reach = relay.reach(listing)
     properties.update(
         {
             "description": _translations(listing, "description"),
@@ -76,8 +77,8 @@ def listing_detail(request, listing: Listing, *, geojson: bool) -> dict:
             "legal_form": listing.legal_form,
             "member_count": listing.member_count,
             "founded_year": listing.founded_year,
-            "accepts_messages": relay.accepts_messages(listing),
-            "answers_within_days": relay.answer_days(listing),
+            "accepts_messages": reach.accepts_messages,
+            "answers_within_days": reach.answer_days,
             "needs": NeedRows(request, with_distance=False).json(
                 selectors.public_need_rows(
                     selectors.public_needs(selectors.NeedQuery(listing=listing))

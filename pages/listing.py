@@ -211,12 +211,15 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
 
 
 def _relay(listing) -> dict:
-    """The contact relay's way in, and how soon the project usually answers (2 queries)."""
-    if not listing.is_public or not relay.accepts_messages(listing):
+    """The contact relay's way in, and how soon the project usually answers (1 query)."""
+    if not listing.is_public:
+        return {"contact_url": "", "answers_within": None}
+    reach = relay.reach(listing)
+    if not reach.accepts_messages:
         return {"contact_url": "", "answers_within": None}
     return {
         "contact_url": reverse("relay:contact", args=[listing.slug]),
-        "answers_within": relay.answer_days(listing),
+        "answers_within": reach.answer_days,
     }
 
 

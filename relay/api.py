@@ -30,12 +30,11 @@ class Refusal(APIException):
         super().__init__({refusal.field or "detail": [str(refusal.message)]}, code=refusal.code)
 
 
-class ContactSerializer(serializers.Serializer):
+class RelayMessageSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=NAME_MAX)
-    email = serializers.EmailField(required=False, allow_blank=True, max_length=254, default="")
-    phone = serializers.RegexField(
-        PHONE, required=False, allow_blank=True, max_length=40, default=""
-    )
+    # No defaults: "" fails the e-mail format and the phone pattern in the OpenAPI document.
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.RegexField(PHONE, required=False, allow_blank=True, max_length=40)
     message = serializers.CharField(max_length=MESSAGE_MAX)
     need = serializers.IntegerField(required=False, allow_null=True, default=None)
     language = serializers.ChoiceField(choices=ContentLanguage.choices)
@@ -44,6 +43,8 @@ class ContactSerializer(serializers.Serializer):
     )
 
     def validate(self, data):
+        data.setdefault("email", "")
+        data.setdefault("phone", "")
         if not data["email"] and not data["phone"]:
             raise serializers.ValidationError(
                 {"email": [_("Give an e-mail or a phone so the project can answer you.")]}
@@ -84,7 +85,7 @@ class ContactView(APIView):
             "(nobody receives messages for the listing) or 429 (too many messages from this "
             "client, to this listing or to this need)."
         ),
-        request=ContactSerializer,
+        request=RelayMessageSerializer,
         responses={
             202: SENT,
             400: OpenApiResponse(description="A field is missing or refused."),
@@ -112,7 +113,7 @@ class ContactView(APIView):
         if listing is None:
             raise Http404
         needs = list(selectors.public_needs(selectors.NeedQuery(listing=listing))[:50])
-        serializer = ContactSerializer(data=request.data, context={"needs": needs})
+        serializer = RelayMessageSerializer(data=request.data, context={"needs": needs})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:

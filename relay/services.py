@@ -4,16 +4,26 @@ sender after OFFER_RETENTION_DAYS. Views, the API and commands call these."""
 import logging
 import math
 import smtplib
-import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import MembershipRole
+from directory.models import Listing, ListingMembership
 
 from . import guard, links, mail
 from .models import Offer, OfferState
@@ -133,27 +143,65 @@ def purge_offers(*, now=None, dry_run: bool = False) -> int:
     return due.update(sender_name="", sender_email="", sender_phone="", message="", redacted_at=now)
 
 
+class _Median(Aggregate):
+    """PostgreSQL's median of a number: percentile_cont(0.5) WITHIN GROUP (ORDER BY it)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _leads_reached(listing_ref):
+    return (
+        ListingMembership.objects.filter(
+            listing=listing_ref, role=MembershipRole.LEAD, user__is_active=True
+        )
+        .exclude(user__email="")
+        .values("pk")
+    )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether the relay reaches someone (an active lead with an e-mail address), and the
+    days within which the listing usually answers: the median wait of its offers of the last
+    180 days that were answered, rounded up; None below three answered offers."""
+
+    accepts_messages: bool
+    answer_days: int | None
+
+
+def reach(listing, *, now=None) -> Reach:
+    """The listing's `Reach`, in one query."""
+    now = now or timezone.now()
+    answered = Offer.objects.filter(
+        listing=OuterRef("pk"), answered_at__isnull=False, created_at__gte=now - ANSWER_WINDOW
+    ).values("listing")
+    wait = Func(
+        F("answered_at") - F("created_at"),
+        template="EXTRACT(EPOCH FROM %(expressions)s)",
+        output_field=FloatField(),
+    )
+    accepts, answered_count, median = (
+        Listing.objects.filter(pk=listing.pk)
+        .annotate(
+            accepts=Exists(_leads_reached(OuterRef("pk"))),
+            answered=Subquery(answered.annotate(n=Count("pk")).values("n")),
+            median=Subquery(answered.annotate(m=_Median(wait)).values("m")),
+        )
+        .values_list("accepts", "answered", "median")
+        .get()
+    )
+    if not answered_count or answered_count < ANSWERS_NEEDED:
+        return Reach(accepts, None)
+    return Reach(accepts, max(1, math.ceil(median / 86400)))
+
+
 def accepts_messages(listing) -> bool:
     """Whether the relay reaches someone: an active lead with an e-mail address."""
-    return (
-        listing.memberships.filter(role=MembershipRole.LEAD, user__is_active=True)
-        .exclude(user__email="")
-        .exists()
-    )
+    return _leads_reached(listing).exists()
 
 
 def answer_days(listing, *, now=None) -> int | None:
-    """Days within which the listing usually answers: the median of its offers of the
-    last 180 days that were answered, rounded up; None below three answered offers."""
-    now = now or timezone.now()
-    waits = list(
-        Offer.objects.filter(
-            listing=listing, answered_at__isnull=False, created_at__gte=now - ANSWER_WINDOW
-        )
-        .order_by("-created_at")
-        .values_list("created_at", "answered_at")[:1000]
-    )
-    if len(waits) < ANSWERS_NEEDED:
-        return None
-    median = statistics.median((answered - sent).total_seconds() for sent, answered in waits)
-    return max(1, math.ceil(median / 86400))
+    """`Reach.answer_days` alone."""
+    return reach(listing, now=now).answer_days

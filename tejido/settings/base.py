@@ -368,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "ListingStatusEnum": "directory.choices.ListingStatus",
         "NeedStatusEnum": "directory.choices.NeedStatus",
         "ReportStatusEnum": "directory.choices.ReportStatus",
+        "OriginalLanguageEnum": "directory.choices.ContentLanguage",
         "PointTypeEnum": [("Point", "Point")],
         "FeatureTypeEnum": [("Feature", "Feature")],
         "FeatureCollectionTypeEnum": [("FeatureCollection", "FeatureCollection")],

@@ -108,7 +108,7 @@ def test_board_lists_only_current_needs_of_public_listings(client):
 
 def test_card_says_who_gives_and_how_to_help_in_the_readers_language(client):
     listing = ListingFactory(name="Despensa El Telar", slug="despensa-el-telar", locality="Oaxaca")
-    NeedFactory(
+    need = NeedFactory(
         listing=listing,
         kind=NeedKind.FOOD,
         title_es="Arroz y frijol",
@@ -126,7 +126,8 @@ def test_card_says_who_gives_and_how_to_help_in_the_readers_language(client):
     assert 'lang="es">Para la despensa del sábado.</p>' in body and "Written in Spanish" in body
     assert "20 kg" in body and "Urgent</strong>" in body
     assert '<a href="/en/listings/despensa-el-telar/">Despensa El Telar</a>' in body
-    assert "Contact the project through its page; they confirm when the need is met." in body
+    # The way to help: the relay's form with this need chosen.
+    assert f'href="/en/listings/despensa-el-telar/contact/?need={need.pk}">Offer help' in body
     assert "Confirmed today" in body
 
 
