@@ -33,6 +33,12 @@ def lead_and_need(pantry, settings):
 def test_a_volunteer_offers_help_and_the_lead_marks_it_answered(site, open_as, lead_and_need):
     lead, need = lead_and_need
     lang = "es"
+    # The need on the project's page leads to the same form, with the need chosen.
+    page = site.visit(f"/listings/{need.listing.slug}/", lang)
+    offer_link = page.locator(f'.needs a[href$="/contact/?need={need.pk}"]')
+    assert t(lang, "Offer help") in offer_link.inner_text()
+    assert LEAD_ADDRESS not in page.content()
+    shoot(page, "listing-write-to-the-project-es-390")
     page = site.visit("/needs/", lang)
     card = page.locator("ol.need-cards > li").filter(has_text="Cocineras para el comedor")
     shoot(page, "needs-board-offer-help-es-390")
