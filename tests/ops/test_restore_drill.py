@@ -26,6 +26,7 @@ from directory.models import (
     Report,
 )
 from ops import backups
+from relay.models import Offer
 from tests.factories import (
     CategoryFactory,
     ContactFactory,
@@ -88,7 +89,15 @@ def fill_every_table() -> str:
         listing.regions.add(region)
         listing.save()
     first = listings[0]
-    NeedFactory(listing=first)
+    need = NeedFactory(listing=first)
+    Offer.objects.create(
+        listing=first,
+        need=need,
+        language="es",
+        sender_name="Ana",
+        sender_email="ana@example.org",
+        message="Puedo ayudar los sábados.",
+    )
     ContactFactory(listing=first)
     OpeningPeriod.objects.create(
         listing=first, weekday=1, opens=datetime.time(9), closes=datetime.time(17)
