@@ -17,9 +17,11 @@ from django import forms
 from django.conf import settings
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -115,24 +117,85 @@ def _name(region) -> str:
 # --- /regions/ -----------------------------------------------------------------------------
 
 
-def _counts_sql(dimension: str) -> RawSQL:
+def _counts_sql(dimension: str, key: str | None = None) -> RawSQL:
+    """The region's count of public listings (`kind`) or open needs (`need_kind`), of one
+    key (a kind) or of all of them, from the region statistics."""
+    if key is None:
+        return RawSQL(
+            "(SELECT coalesce(sum(s.n), 0) FROM directory_region_stats s "
+            "WHERE s.region_id = directory_region.id AND s.dimension = %s)",
+            [dimension],
+            output_field=IntegerField(),
+        )
     return RawSQL(
         "(SELECT coalesce(sum(s.n), 0) FROM directory_region_stats s "
-        "WHERE s.region_id = directory_region.id AND s.dimension = %s)",
-        [dimension],
+        "WHERE s.region_id = directory_region.id AND s.dimension = %s AND s.key = %s)",
+        [dimension, key],
         output_field=IntegerField(),
     )
 
 
+def _shade_sql(shade: str) -> RawSQL:
+    if shade == "needs":
+        return _counts_sql("need_kind")
+    if shade == "listings":
+        return _counts_sql("kind")
+    return _counts_sql("kind", shade)
+
+
+#: Outline simplification on the index (degrees): the Americas at a glance, and states
+#: and provinces when zoomed in.
+INDEX_TOLERANCE = {RegionLevel.COUNTRY: 0.1, RegionLevel.ADMIN1: 0.05}
+
+
+def _index_regions(shade: str, *, outlines: bool = False) -> list:
+    """Countries and their states or provinces that hold public listings, with the
+    counts the index shows (one query), and their simplified outlines if asked."""
+    annotations = {
+        "listing_count": _counts_sql("kind"),
+        "need_count": _counts_sql("need_kind"),
+        "shade_value": _shade_sql(shade),
+    }
+    fields = ["id", "slug", "level", "parent_id", "country", *(f"name_{c}" for c in LANGUAGES)]
+    if outlines:
+        annotations["outline_json"] = RawSQL(
+            "ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(directory_region.geom, "
+            "CASE WHEN directory_region.level = %s THEN %s ELSE %s END)), 2)",
+            [
+                RegionLevel.COUNTRY,
+                INDEX_TOLERANCE[RegionLevel.COUNTRY],
+                INDEX_TOLERANCE[RegionLevel.ADMIN1],
+            ],
+        )
+    return list(
+        Region.objects.filter(level__in=[RegionLevel.COUNTRY, RegionLevel.ADMIN1])
+        .annotate(**annotations)
+        .filter(listing_count__gt=0)
+        .only(*fields)
+    )
+
+
+def _index_legends(found: list, shade: str) -> dict[str, list[dict]]:
+    """Colour classes of countries and of states, each from its own figures."""
+    colours = NEED_COLOURS if shade == "needs" else LISTING_COLOURS
+    return {
+        level: _legend(_breaks([r.shade_value for r in found if r.level == level]), colours)
+        for level in (RegionLevel.COUNTRY, RegionLevel.ADMIN1)
+    }
+
+
+def _index_form(request) -> tuple[RegionForm, str]:
+    form = RegionForm(request.GET)
+    return form, form.value_of("shade")
+
+
 @require_safe
 def regions(request):
-    """Countries and their states or provinces that hold public listings (one query)."""
-    found = list(
-        Region.objects.filter(level__in=[RegionLevel.COUNTRY, RegionLevel.ADMIN1])
-        .annotate(listing_count=_counts_sql("kind"), need_count=_counts_sql("need_kind"))
-        .filter(listing_count__gt=0)
-        .only("id", "slug", "level", "parent_id", "country", *(f"name_{c}" for c in LANGUAGES))
-    )
+    """Countries and their states or provinces that hold public listings (one query), and
+    the map of them, whose areas `regions_areas` serves to the page's script."""
+    form, shade = _index_form(request)
+    found = _index_regions(shade)
+    legends = _index_legends(found, shade)
     by_parent: dict[int | None, list] = {}
     for region in found:
         region.label = _name(region)
@@ -147,7 +210,77 @@ def regions(request):
     # States whose country has no boundary loaded still appear, on their own.
     orphans = [r for r in found if r.level == RegionLevel.ADMIN1 and r.parent_id not in listed]
     orphans.sort(key=lambda r: r.label.casefold())
-    return render(request, "pages/regions.html", {"countries": countries_found, "orphans": orphans})
+    map_data = {
+        "areas_url": f"{reverse('pages:regions_areas')}?shade={shade}",
+        "shade_label": str(SHADES[shade]),
+        "states_from_zoom": STATES_FROM_ZOOM,
+        "basemap": {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION},
+    }
+    return render(
+        request,
+        "pages/regions.html",
+        {
+            "countries": countries_found,
+            "orphans": orphans,
+            "form": form,
+            "shade": shade,
+            "shade_label": SHADES[shade],
+            "legends": [
+                (_("Countries"), legends[RegionLevel.COUNTRY]),
+                (_("States and provinces, zoomed in"), legends[RegionLevel.ADMIN1]),
+            ],
+            "map_data": json_script(map_data, "regions-map-data"),
+        },
+    )
+
+
+#: From this zoom the index map shades states and provinces instead of their countries.
+STATES_FROM_ZOOM = 4
+
+
+@require_safe
+def regions_areas(request):
+    """The index map's areas as GeoJSON: countries and states or provinces, each with its
+    name, page, figure and colour (the classes of the page's key), from the statistics."""
+    _form, shade = _index_form(request)
+    found = _index_regions(shade, outlines=True)
+    legends = _index_legends(found, shade)
+    with_states = {r.parent_id for r in found if r.level == RegionLevel.ADMIN1}
+    collections = {RegionLevel.COUNTRY: [], RegionLevel.ADMIN1: []}
+    number = formats.number_format
+    for region in found:
+        collections[region.level].append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(region.outline_json),
+                "properties": {
+                    "name": _name(region),
+                    "url": reverse("pages:region", args=[region.slug]),
+                    "value_text": number(region.shade_value, force_grouping=True),
+                    "colour": _colour(region.shade_value, legends[region.level]),
+                    "listings_text": ngettext(
+                        "%(count)s listing", "%(count)s listings", region.listing_count
+                    )
+                    % {"count": number(region.listing_count, force_grouping=True)},
+                    "needs_text": ngettext(
+                        "%(count)s open need", "%(count)s open needs", region.need_count
+                    )
+                    % {"count": number(region.need_count, force_grouping=True)},
+                    "has_states": region.pk in with_states,
+                },
+            }
+        )
+    response = JsonResponse(
+        {
+            "countries": {
+                "type": "FeatureCollection",
+                "features": collections[RegionLevel.COUNTRY],
+            },
+            "states": {"type": "FeatureCollection", "features": collections[RegionLevel.ADMIN1]},
+        }
+    )
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 # --- /regions/<slug>/ -------------------------------------------------------------------------

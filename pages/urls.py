@@ -55,6 +55,7 @@ urlpatterns = [
     path("map/", map_pages.full_map, name="map"),
     path("embed/map/", map_pages.embed_map, name="embed_map"),
     path("regions/", regions.regions, name="regions"),
+    path("regions/areas.geojson", regions.regions_areas, name="regions_areas"),
     path("regions/<slug:slug>/", regions.region, name="region"),
     path("sheets/", sheets.sheet_form, name="sheets"),
     path("text-only/", light.text_only, name="text_only"),

@@ -138,7 +138,25 @@ def test_embed_takes_the_filters_and_has_no_chrome(site, device, directory_data)
 def test_regional_maps_draw_areas_and_gaps(site, device, directory_data):
     page = site.visit("/regions/")
     assert page.get_by_role("link", name="Mexico", exact=True).is_visible()
+    # The index's map: the country shaded, its key, and its states once zoomed in.
+    page.wait_for_selector("#regionmap.is-ready")
+    assert page.locator("#regionmap .leaflet-overlay-pane path").count() == 1
+    assert page.locator("#regionmap-key .choropleth-key li").count() >= 2
     shot(page, f"fullmap-regions-{device}")
+    page.evaluate("() => document.getElementById('regionmap').tejidoMap.setView([19.3, -98.5], 6)")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#regionmap .leaflet-overlay-pane path').length === 3"
+    )
+    shot(page, f"fullmap-regions-states-{device}")
+    # A click on a state opens its page.
+    box = page.locator("#regionmap").bounding_box()
+    point = page.evaluate(
+        "() => { const m = document.getElementById('regionmap').tejidoMap;"
+        " const p = m.latLngToContainerPoint([19.0, -97.75]); return [p.x, p.y]; }"
+    )
+    with page.expect_navigation():
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    assert page.url.endswith("/regions/mx-pue/")
     page = site.visit("/regions/mx/?gap_kind=mutual_aid&min_population=15000&distance_km=25")
     page.wait_for_function("() => document.getElementById('regionmap').tejidoMap")
     assert page.locator("#regionmap .leaflet-overlay-pane path").count() >= 3

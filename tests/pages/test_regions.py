@@ -149,6 +149,75 @@ def test_regions_index_query_budget(client, world, django_assert_max_num_queries
         assert client.get("/en/regions/").status_code == 200
 
 
+def areas(client, query: str = "") -> dict:
+    response = client.get(f"/en/regions/areas.geojson{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def by_name(collection: dict) -> dict[str, dict]:
+    return {f["properties"]["name"]: f["properties"] for f in collection["features"]}
+
+
+def test_index_map_areas_carry_the_list_figures(client, world):
+    data = areas(client)
+    countries, states = by_name(data["countries"]), by_name(data["states"])
+    assert set(countries) == {"Mexico"}
+    assert set(states) == {"Tlaxcala", "Oaxaca"}  # Sonora holds nothing
+    assert states["Tlaxcala"]["listings_text"] == "3 listings"
+    assert states["Tlaxcala"]["needs_text"] == "2 open needs"
+    assert states["Oaxaca"]["listings_text"] == "1 listing"
+    assert countries["Mexico"]["has_states"] is True
+    assert countries["Mexico"]["url"] == "/en/regions/mx/"
+    assert states["Tlaxcala"]["url"] == "/en/regions/mx-tlax/"
+    assert states["Tlaxcala"]["colour"] != states["Oaxaca"]["colour"]
+    for feature in data["countries"]["features"] + data["states"]["features"]:
+        assert feature["geometry"]["type"] == "MultiPolygon"
+    # The page lists the same figures the map's areas carry.
+    html = body(client.get("/en/regions/"))
+    assert countries["Mexico"]["listings_text"] in html  # "4 listings · 2 open needs"
+    for name, props in states.items():
+        assert f'>{name}</a>&nbsp;<span class="region-count">({props["value_text"]})</span>' in html
+    data_script = re.search(
+        r'<script id="regions-map-data" type="application/json">(.*?)</script>', html
+    )
+    page_data = json.loads(data_script.group(1))
+    assert page_data["areas_url"] == "/en/regions/areas.geojson?shade=listings"
+    assert page_data["states_from_zoom"] >= 1
+
+
+def test_index_map_shades_by_kind_or_needs(client, world):
+    states = by_name(areas(client, "?shade=mutual_aid")["states"])
+    assert {n: p["value_text"] for n, p in states.items()} == {"Tlaxcala": "2", "Oaxaca": "0"}
+    states = by_name(areas(client, "?shade=needs")["states"])
+    assert {n: p["value_text"] for n, p in states.items()} == {"Tlaxcala": "2", "Oaxaca": "0"}
+    # An unknown shade falls back to all listings, never an error.
+    states = by_name(areas(client, "?shade=%3Cscript%3E")["states"])
+    assert states["Tlaxcala"]["value_text"] == "3"
+
+
+def test_index_map_areas_hold_no_listing_point(client, world):
+    raw = client.get("/en/regions/areas.geojson").content.decode()
+    # The exact mutual-aid point (-99.0, 20.1) is nowhere: only the boxes' corners.
+    assert "20.1" not in raw
+
+
+def test_index_map_areas_in_spanish_and_cached(client, world):
+    response = client.get("/es/regions/areas.geojson")
+    assert "max-age=300" in response["Cache-Control"]
+    countries = by_name(response.json()["countries"])
+    with translation.override("es"):
+        expected = translation.ngettext("%(count)s listing", "%(count)s listings", 4) % {"count": 4}
+    assert expected != "4 listings"
+    assert countries["México"]["listings_text"] == expected
+
+
+def test_index_map_areas_query_budget(client, world, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        assert client.get("/en/regions/areas.geojson").status_code == 200
+
+
 # --- /regions/<slug>/ --------------------------------------------------------------------------
 
 
