@@ -213,6 +213,13 @@ def test_index_map_areas_in_spanish_and_cached(client, world):
     assert countries["México"]["listings_text"] == expected
 
 
+def test_light_index_leaves_the_map_out_and_keeps_the_list(client, world):
+    html = body(client.get("/en/regions/", HTTP_SAVE_DATA="on"))
+    assert "regionsmap.js" not in html and 'id="regionmap"' not in html
+    assert '<a href="/en/regions/mx-tlax/">Tlaxcala</a>' in html
+    assert "regionsmap.js" in body(client.get("/en/regions/"))
+
+
 def test_index_map_areas_query_budget(client, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(1):
         assert client.get("/en/regions/areas.geojson").status_code == 200
