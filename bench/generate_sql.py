@@ -63,7 +63,7 @@ INSERT INTO directory_listing (
   street_address, locality, admin1, postal_code, country, timezone, languages, access,
   ownership_model, legal_form, member_count, founded_year, status, moderation_note,
   verified_on, last_confirmed_at, emergency_hidden_at, emergency_hidden_reason,
-  hidden_by_reports, created_at, updated_at)
+  hidden_by_reports, archived_reason, status_before_archive, created_at, updated_at)
 SELECT
   t.n, t.kind, t.name, 'bench-' || t.n,
   t.s_en, t.s_es, t.s_pt, t.s_fr, t.s_en,
@@ -75,7 +75,7 @@ SELECT
   '', '', t.lang, t.location, t.precision,
   t.street, t.locality, t.admin1, t.postal_code, t.country, t.timezone, t.languages, t.access,
   t.ownership, '', t.members, t.founded, t.status, '',
-  t.verified_on, t.confirmed, t.emergency, '', t.reported,
+  t.verified_on, t.confirmed, t.emergency, '', t.reported, '', '',
   t.confirmed - bench.u(t.n, 14) * interval '1500 days',
   t.confirmed + bench.u(t.n, 15) * (now() - t.confirmed)
 FROM (
