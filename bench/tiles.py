@@ -180,7 +180,7 @@ def main() -> None:
             verdicts += checks
             say(text)
         category = Category.objects.filter(depth=1).order_by("path").first()
-        densest = {z: densest_tile(cursor, z) for z in (0, 3, 6, 9, 10, 12, 14)}
+        densest = {z: densest_tile(cursor, z) for z in (0, 3, 6, 9, 10, 11, 12, 14)}
         filtered = [
             ("z3 kind=cooperative", densest[3], {"kind": "cooperative"}),
             ("z0 access=free", densest[0], {"access": "free"}),
@@ -190,8 +190,13 @@ def main() -> None:
             ("z9 need=food", densest[9], {"need": "food"}),
             ("z12 need=food", densest[12], {"need": "food"}),
             ("z14 access=free", densest[14], {"access": "free"}),
-            ("z3 access=free,walk_in", densest[3], {"access": "free,walk_in"}),
-            ("z9 access=free,walk_in", densest[9], {"access": "free,walk_in"}),
+            # Two facts: stored pairs to z11 (migration mapping/0005), counted live from z12.
+            *(
+                (f"z{z} access=free,walk_in", densest[z], {"access": "free,walk_in"})
+                for z in (0, 3, 6, 9, 10, 11, 12, 14)
+            ),
+            ("z3 access=free,walk_in,+1", densest[3], {"access": "free,walk_in,families_welcome"}),
+            ("z9 access=free,walk_in,+1", densest[9], {"access": "free,walk_in,families_welcome"}),
         ]
         if category is not None:
             filtered += [
