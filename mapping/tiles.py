@@ -23,8 +23,9 @@ Contract (the map page builds on it):
   client summing features over several tiles counts each cell key and listing id once.
 
 Only public points of public listings (``Listing.objects.public()``) reach a tile. The SQL
-is in migrations ``mapping/0002`` and ``0004`` (docs/decisions/0013-incremental-tile-cells.md,
-0014-legible-map.md):
+is in migrations ``mapping/0002``, ``0004`` and ``0005``
+(docs/decisions/0013-incremental-tile-cells.md, 0014-legible-map.md,
+0021-access-pair-cells.md: two access facts are stored like one):
 PostgreSQL triggers keep the map's rows, the pre-aggregated cells and the version current in
 every writing transaction; this module builds tiles, answers the version, rebuilds
 everything (``refresh``: repairs) and lets ended needs drop out (``expire_needs``: daily).
