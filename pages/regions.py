@@ -184,16 +184,21 @@ def _index_legends(found: list, shade: str) -> dict[str, list[dict]]:
     }
 
 
-def _index_form(request) -> tuple[RegionForm, str]:
+def _index_form(request) -> tuple[RegionForm, str, dict[str, list[str]]]:
+    """The index's one choice (what shades the areas), its value (the default when the value
+    given is wrong) and the errors of it: the index has no other field."""
     form = RegionForm(request.GET)
-    return form, form.value_of("shade")
+    errors = {
+        name: [str(m) for m in form.errors[name]] for name in ("shade",) if name in form.errors
+    }
+    return form, form.value_of("shade"), errors
 
 
 @require_safe
 def regions(request):
     """Countries and their states or provinces that hold public listings (one query), and
     the map of them, whose areas `regions_areas` serves to the page's script."""
-    form, shade = _index_form(request)
+    form, shade, errors = _index_form(request)
     found = _index_regions(shade)
     legends = _index_legends(found, shade)
     by_parent: dict[int | None, list] = {}
@@ -231,6 +236,7 @@ def regions(request):
             ],
             "map_data": json_script(map_data, "regions-map-data"),
         },
+        status=400 if errors else 200,
     )
 
 
@@ -242,7 +248,10 @@ STATES_FROM_ZOOM = 4
 def regions_areas(request):
     """The index map's areas as GeoJSON: countries and states or provinces, each with its
     name, page, figure and colour (the classes of the page's key), from the statistics."""
-    _form, shade = _index_form(request)
+    _form, shade, errors = _index_form(request)
+    if errors:
+        # The API's error shape (api/errors.py): the field and its problem.
+        return JsonResponse({"errors": errors}, status=400)
     found = _index_regions(shade, outlines=True)
     legends = _index_legends(found, shade)
     with_states = {r.parent_id for r in found if r.level == RegionLevel.ADMIN1}

@@ -9,9 +9,11 @@ import math
 import re
 
 import pytest
+from django import forms
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import translation
+from django.utils.html import escape
 
 from directory import gaps, services, stats
 from directory.choices import (
@@ -192,9 +194,26 @@ def test_index_map_shades_by_kind_or_needs(client, world):
     assert {n: p["value_text"] for n, p in states.items()} == {"Tlaxcala": "2", "Oaxaca": "0"}
     states = by_name(areas(client, "?shade=needs")["states"])
     assert {n: p["value_text"] for n, p in states.items()} == {"Tlaxcala": "2", "Oaxaca": "0"}
-    # An unknown shade falls back to all listings, never an error.
-    states = by_name(areas(client, "?shade=%3Cscript%3E")["states"])
-    assert states["Tlaxcala"]["value_text"] == "3"
+
+
+def test_index_refuses_an_unknown_shade_naming_the_field(client, world):
+    response = client.get("/es/regions/areas.geojson?shade=%3Cscript%3E")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == ["shade"]
+    with translation.override("es"):
+        expected = str(forms.ChoiceField.default_error_messages["invalid_choice"]) % {
+            "value": "<script>"
+        }
+    assert errors["shade"] == [expected]
+    assert "<script>" in expected and "valid" not in expected  # named, and in Spanish
+    page = client.get("/es/regions/?shade=%3Cscript%3E")
+    assert page.status_code == 400
+    html = page.content.decode()
+    error = re.search(r'<p class="field-error" id="id_shade_error">(.*?)</p>', html).group(1)
+    assert escape(expected) in error  # escaped: the value given is shown, never run
+    # The page still draws, with every listing shading the areas.
+    assert "Tlaxcala" in html
 
 
 def test_index_map_areas_hold_no_listing_point(client, world):
