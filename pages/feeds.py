@@ -57,6 +57,8 @@ class NeedsFeed(Feed):
             "board": reverse("pages:needs") + (f"?{query}" if query else ""),
             "self": request.get_full_path(),
             "host": request.get_host().partition(":")[0],
+            # Links in an entry's content are absolute: a reader has no base URL for them.
+            "origin": request.build_absolute_uri("/").rstrip("/"),
             "place": board.near.label,
         }
 
@@ -77,7 +79,7 @@ class NeedsFeed(Feed):
         return obj["self"]
 
     def items(self, obj):
-        return [{**card, "host": obj["host"]} for card in obj["cards"]]
+        return [{**card, "host": obj["host"], "origin": obj["origin"]} for card in obj["cards"]]
 
     def item_title(self, item):
         # Atom titles are text: the XML writer escapes them (no HTML escaping here).

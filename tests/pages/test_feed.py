@@ -43,7 +43,9 @@ def test_feed_of_a_filter_holds_a_new_matching_need_and_not_another(client):
     assert entry.id == f"tag:testserver,{created:%Y-%m-%d}:need/{new.pk}"
     updated = datetime.datetime(*entry.updated_parsed[:6], tzinfo=datetime.UTC)
     assert abs(updated - Need.objects.get(pk=new.pk).updated_at) < datetime.timedelta(seconds=1)
-    assert "Contact the project through its page" in entry.summary
+    # The entry links the form that relays an offer to the project (addresses stay hidden).
+    offer_form = f"http://testserver/en/listings/cocina-comun/contact/?need={new.pk}"
+    assert f'href="{offer_form}"' in entry.summary
     assert after.feed.title == "Open needs near Santa Ana, CA, United States of America · Tejido"
     assert after.feed.link == "http://testserver/en/needs/?near=Santa+Ana%2C+CA&kind=food"
 
