@@ -22,6 +22,29 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class SimilarListingsExist(exceptions.APIException):
+    """409: listings like the one being written exist (DESIGN.md §9, duplicates). The body
+    is the usual `errors`, naming `different_project`, plus `similar_listings`: what is
+    public of each (slug, name, kind, place, links), never a location."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "similar_listings"
+
+    def __init__(self, similar: list[dict]):
+        super().__init__(
+            {
+                "different_project": [
+                    _(
+                        "Listings of the same kind with a similar name are already near this "
+                        'place. Ask to join one of them, or send "different_project": true '
+                        "if this is another project."
+                    )
+                ]
+            }
+        )
+        self.similar = similar
+
+
 def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF error details as {"dotted.field": [messages]}."""
     if isinstance(detail, dict):
@@ -60,6 +83,8 @@ def exception_handler(exc, context):
     if response is None:
         return None
     response.data = {"errors": flatten(response.data)}
+    if isinstance(exc, SimilarListingsExist):
+        response.data["similar_listings"] = exc.similar
     if isinstance(exc, exceptions.NotAcceptable):
         # No renderer was chosen; the error itself is JSON, whatever the path renders.
         context["request"].accepted_renderer = JSONRenderer()

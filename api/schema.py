@@ -49,6 +49,22 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class SimilarListingSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    place = serializers.CharField(help_text="City, state and country, as far as they are public.")
+    similarity = serializers.FloatField(help_text="Trigram similarity of the names, 0 to 1.")
+    url = serializers.URLField()
+    join_url = serializers.URLField(help_text="The page where one asks its leads to join it.")
+
+
+class SimilarListingsErrorSerializer(ErrorSerializer):
+    """409: similar listings exist; send `different_project: true` to save all the same."""
+
+    similar_listings = SimilarListingSerializer(many=True)
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
@@ -261,6 +277,13 @@ def responses(json_shape, geojson_shape, status: int = 200, errors=(400, 404, 42
 
 
 WRITE_ERRORS = (400, 401, 403, 404, 413, 429)
+SIMILAR = {
+    409: OpenApiResponse(
+        SimilarListingsErrorSerializer,
+        description="Listings of the same kind with a similar name are within 1 km; nothing "
+        "was saved. Ask to join one (`join_url`) or send `different_project: true`.",
+    )
+}
 PAGE = page_parameters()
 LISTING_FILTERS = filter_parameters(ListingFilterSet)
 NEED_FILTERS = filter_parameters(NeedFilterSet)
@@ -282,19 +305,22 @@ listing_viewset = extend_schema_view(
         summary="Propose a listing (it waits for a moderator)",
         parameters=[FORMAT],
         request=ListingWriteSerializer,
-        responses=responses(ListingDetailSerializer, ListingDetailFeature, 201, WRITE_ERRORS),
+        responses=responses(ListingDetailSerializer, ListingDetailFeature, 201, WRITE_ERRORS)
+        | SIMILAR,
     ),
     update=extend_schema(
         summary="Replace a listing",
         parameters=[FORMAT],
         request=ListingWriteSerializer,
-        responses=responses(ListingDetailSerializer, ListingDetailFeature, 200, WRITE_ERRORS),
+        responses=responses(ListingDetailSerializer, ListingDetailFeature, 200, WRITE_ERRORS)
+        | SIMILAR,
     ),
     partial_update=extend_schema(
         summary="Change a listing",
         parameters=[FORMAT],
         request=ListingWriteSerializer,
-        responses=responses(ListingDetailSerializer, ListingDetailFeature, 200, WRITE_ERRORS),
+        responses=responses(ListingDetailSerializer, ListingDetailFeature, 200, WRITE_ERRORS)
+        | SIMILAR,
     ),
     destroy=extend_schema(
         summary="Archive a listing",

@@ -183,6 +183,16 @@ class ListingWriteSerializer(StrictSerializer):
     founded_year = serializers.IntegerField(
         min_value=1800, max_value=2100, required=False, allow_null=True
     )
+    different_project = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text=(
+            "Save although listings of the same kind with a similar name exist within 1 km "
+            "(answered 409 with `similar_listings` otherwise, when the listing is new or its "
+            "name, kind or location changes)."
+        ),
+    )
 
 
 class NeedWriteSerializer(StrictSerializer):

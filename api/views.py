@@ -2,6 +2,7 @@
 `directory.selectors` builds the query, `api.rows` shapes plain rows, orjson renders."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -10,11 +11,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from directory import filters, selectors, services
+from directory import duplicates, filters, selectors, services
 from directory.filters import ListingFilterSet, NeedFilterSet
 from directory.models import Listing, Need
 
 from . import detail, schema
+from .errors import SimilarListingsExist
 from .pagination import LimitOffset
 from .parsers import JSONParser
 from .permissions import ListingPermission, NeedPermission
@@ -35,6 +37,33 @@ def validated_filters(request, filterset_class, extra=COMMON_PARAMETERS) -> dict
     data, errors = filters.clean_query(filterset_class, request.query_params, extra=extra)
     if errors:
         raise ValidationError(errors)
+    return data
+
+
+def checked_for_duplicates(request, data: dict, listing=None) -> dict:
+    """The data to write, unless similar listings exist and the client did not say it is
+    a different project (409, `SimilarListingsExist`)."""
+    data = dict(data)
+    if data.pop("different_project", False):
+        return data
+    similar = duplicates.similar_for_write(data=data, listing=listing)
+    if similar:
+        raise SimilarListingsExist(
+            [
+                {
+                    "slug": item.slug,
+                    "name": item.name,
+                    "kind": item.kind,
+                    "place": item.place,
+                    "similarity": item.similarity,
+                    "url": request.build_absolute_uri(
+                        reverse("api:listing-detail", args=[item.slug])
+                    ),
+                    "join_url": request.build_absolute_uri(reverse("relay:join", args=[item.slug])),
+                }
+                for item in similar
+            ]
+        )
     return data
 
 
@@ -82,7 +111,8 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = ListingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        listing = services.listing_submit(by=request.user, data=serializer.validated_data)
+        data = checked_for_duplicates(request, serializer.validated_data)
+        listing = services.listing_submit(by=request.user, data=data)
         return Response(
             detail.listing_detail(request, listing, geojson=wants_geojson(request)),
             status=status.HTTP_201_CREATED,
@@ -93,9 +123,8 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         self.check_object_permissions(request, listing)
         serializer = ListingWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        listing = services.listing_update(
-            listing=listing, by=request.user, data=serializer.validated_data
-        )
+        data = checked_for_duplicates(request, serializer.validated_data, listing)
+        listing = services.listing_update(listing=listing, by=request.user, data=data)
         return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
 
     def partial_update(self, request, slug=None):

@@ -209,8 +209,9 @@ def listing_add_member(*, listing: Listing, by, user, role: str) -> ListingMembe
 
 
 def member_listings(user) -> QuerySet:
-    """The listings this person keeps, with their role, categories, offers waiting for an
-    answer and needs, those with the most waiting offers first (3 queries)."""
+    """The listings this person keeps, with their role, categories, offers and requests to
+    join waiting for an answer and needs, those with the most waiting offers first (3
+    queries)."""
     waiting = Q(offers__state="new")
     needs = Need.objects.annotate(waiting_offers=Count("offers", filter=waiting)).order_by(
         "status", "-waiting_offers", "-urgency_rank", "id"
@@ -220,11 +221,18 @@ def member_listings(user) -> QuerySet:
         .annotate(n=Count("offers"))
         .values("n")
     )
+    # Requests to join (relay.JoinRequest) waiting for the leads' answer.
+    joins_waiting = (
+        Listing.objects.filter(pk=OuterRef("pk"), join_requests__state="pending")
+        .annotate(n=Count("join_requests"))
+        .values("n")
+    )
     return (
         Listing.objects.filter(memberships__user=user)
         .annotate(
             role=F("memberships__role"),
             waiting_offers=Coalesce(Subquery(waiting_for_listing), 0),
+            waiting_joins=Coalesce(Subquery(joins_waiting), 0),
         )
         .prefetch_related("categories", Prefetch("needs", queryset=needs))
         .defer("service_area", "search_document")

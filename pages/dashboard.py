@@ -14,9 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from directory import gazetteer, moderation, services
+from directory import duplicates, gazetteer, moderation, services
 from directory.choices import AuditAction, LocationPrecision, MembershipRole, NeedStatus
 from directory.models import Listing, Need, Place
+from relay import joins
 
 from . import listing_forms as lf
 from . import need_forms, service_forms
@@ -50,10 +51,18 @@ def need_for_editing(user, pk: int) -> Need:
 @login_required
 def index(request):
     listings = list(moderation.member_listings(request.user))
+    waiting = any(item.role == MembershipRole.LEAD and item.waiting_joins for item in listings)
+    join_requests = list(joins.pending_for(request.user)) if waiting else []
     return render(
         request,
         "pages/dashboard/index.html",
-        {"listings": listings, "is_lead": MembershipRole.LEAD, "open": NeedStatus.OPEN},
+        {
+            "listings": listings,
+            "is_lead": MembershipRole.LEAD,
+            "open": NeedStatus.OPEN,
+            "join_requests": join_requests,
+            "join_next": request.path,
+        },
     )
 
 
@@ -110,7 +119,9 @@ def _look_up_place(request, data, form) -> list:
     return matches
 
 
-def _render_listing_form(request, listing, form, contacts, hours, places=(), status=200):
+def _render_listing_form(
+    request, listing, form, contacts, hours, places=(), status=200, similar=()
+):
     lat, lng = _typed_coordinates(form.data) if form.is_bound else (None, None)
     if not form.is_bound and listing is not None and listing.location is not None:
         lat, lng = listing.location.y, listing.location.x
@@ -122,6 +133,7 @@ def _render_listing_form(request, listing, form, contacts, hours, places=(), sta
         "contacts": contacts,
         "hours": hours,
         "places": places,
+        "similar": similar,
         "previews": previews,
         "preview": previews.get(chosen, previews[LocationPrecision.AREA]),
         "errors": error_summary(form, contacts, hours),
@@ -168,6 +180,13 @@ def _listing_form_page(request, listing=None):
     valid = form.is_valid() & contacts.is_valid() & hours.is_valid()
     if valid:
         payload = form.service_data(contacts, hours)
+        if not form.cleaned_data["different_project"]:
+            # Nothing is saved while listings like it exist, until the lead says it differs.
+            similar = duplicates.similar_for_write(data=payload, listing=listing)
+            if similar:
+                return _render_listing_form(
+                    request, listing, form, contacts, hours, similar=similar
+                )
         try:
             if listing is None:
                 listing = services.listing_submit(by=request.user, data=payload)

@@ -23,7 +23,7 @@ from directory.choices import ContactKind, ListingStatus, LocationPrecision
 from directory.content import localized, reader_language
 from directory.models import Category, Listing, Need, Report
 from directory.privacy import PUBLIC_ADDRESS_FIELDS
-from directory.rules import contact_visibilities
+from directory.rules import contact_visibilities, is_listing_member
 from mapping.maps import place_map
 from relay import services as relay
 
@@ -151,6 +151,14 @@ def _edit_url(user, listing) -> str:
     return ""
 
 
+def _join_url(user, listing) -> str:
+    """ "Ask to join" for signed-in people who do not keep the listing (the role is looked
+    up once per request, shared with the contacts' visibility)."""
+    if not user.is_authenticated or not listing.is_public or is_listing_member(user, listing):
+        return ""
+    return reverse("relay:join", args=[listing.slug])
+
+
 def listing_context(request, listing, *, report_form=None, report_state="") -> dict:
     user = request.user
     reader = reader_language()
@@ -205,6 +213,7 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
         "status_label": listing.get_status_display(),
         "hidden_reason": _hidden_reason(listing),
         "edit_url": _edit_url(user, listing),
+        "join_url": _join_url(user, listing),
         "report_form": report_form or ReportForm(),
         "report_state": report_state or request.GET.get("report", ""),
     }

@@ -138,6 +138,10 @@ class ListingForm(GovukForm):
         label=_("Number of members"), min_value=0, max_value=10_000_000, required=False
     )
     founded_year = forms.IntegerField(label=_("Year founded"), min_value=1800, required=False)
+    #: Sent by the button of the duplicate warning: save although similar listings exist.
+    different_project = forms.BooleanField(
+        label=_("This is a different project"), required=False, widget=forms.HiddenInput
+    )
     service_area = forms.CharField(
         label=_("Area served (GeoJSON polygon, optional)"),
         required=False,

@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from directory import moderation
+from directory import duplicates, moderation
 from directory.choices import AccessFact, ListingStatus, ReportStatus
 from directory.models import Listing, Report
+from relay import joins
 
 from .govuk import apply_service_errors, error_summary
 from .review_forms import RejectForm, ResolveForm
@@ -37,12 +38,14 @@ def moderator_required(view):
 def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
     pending = list(moderation.pending_listings())
     reviews = moderation.reviews_for(pending)
+    similar = duplicates.similar_to_listings(pending)  # one query for the whole page
     reject_forms = reject_forms or {}
     resolve_forms = resolve_forms or {}
     items = [
         {
             "listing": listing,
             "review": reviews[listing.pk],
+            "similar": similar[listing.pk],
             "access": [ACCESS_LABELS.get(value, value) for value in listing.access],
             "reject": reject_forms.get(listing.pk) or RejectForm(prefix=f"reject-{listing.pk}"),
         }
@@ -64,6 +67,8 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
             "reports": reports,
             "events": moderation.recent_audit(),
             "hidden": moderation.emergency_hidden_listings(),
+            "join_requests": list(joins.pending_for_moderators()),
+            "join_next": request.path,
             "errors": errors,
         },
         status=status,

@@ -115,3 +115,26 @@ class ContactForm(GovukForm):
             language=data["language"],
             need=data["need"],
         )
+
+
+class JoinForm(GovukForm):
+    """Ask the leads of a listing to keep it with them (signed-in people only)."""
+
+    message = forms.CharField(
+        label=_("Who are you in this project?"),
+        max_length=1000,
+        help_text=_(
+            "A few words for its leads: your role, since when, someone they know. "
+            "Only they (or the moderators) read it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Say in a few words who you are in this project.")},
+    )
+    share_email = forms.BooleanField(
+        label=_("The leads may write to me at my e-mail address"),
+        required=False,
+        help_text=_("Otherwise they see only your username, and answer by accepting or not."),
+    )
+
+    def clean_message(self):
+        return _no_controls(self.cleaned_data["message"])

@@ -4,6 +4,7 @@ The sender's name, reply address, phone and words are kept only for `OFFER_RETEN
 (`manage.py purge_offers`); the offer itself stays, so the counts and "usually answers
 within N days" outlive them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -70,3 +71,67 @@ class Offer(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == OfferState.NEW
+
+
+class JoinState(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class JoinRequest(models.Model):
+    """Someone asks to keep a listing with its leads (DESIGN.md §9, duplicates): sent
+    through the relay, answered with one click on the leads' dashboard."""
+
+    listing = models.ForeignKey(
+        "directory.Listing", on_delete=models.CASCADE, related_name="join_requests"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.TextField(_("message"), max_length=1000)
+    language = models.CharField(_("language"), max_length=2, choices=ContentLanguage.choices)
+    #: The requester agreed that the leads may write to them at their address.
+    share_email = models.BooleanField(_("address shared with the leads"), default=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JoinState.choices, default=JoinState.PENDING
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    #: How many people it was e-mailed to, and whether they were the moderators (the
+    #: listing had no lead who receives mail).
+    delivered_to = models.PositiveSmallIntegerField(_("sent to"), default=0)
+    to_moderators = models.BooleanField(_("sent to the moderators"), default=False)
+
+    class Meta:
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["listing", "state", "-created_at"], name="join_listing_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=JoinState.values), name="join_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=JoinState.PENDING, decided_at__isnull=True)
+                | (~Q(state=JoinState.PENDING) & Q(decided_at__isnull=False)),
+                name="join_decided_when_answered",
+            ),
+            models.UniqueConstraint(
+                fields=["listing", "requester"],
+                condition=Q(state=JoinState.PENDING),
+                name="join_one_pending_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.listing} ({self.state})"

@@ -13,8 +13,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..choices import RegionLevel
+from ..duplicates import (
+    DUPLICATE_RADIUS_M,
+    DUPLICATE_SIMILARITY,
+    FOLDED,
+    HALF_CELL_DEG,
+    RADIUS_DEG,
+    SEARCH_BOX,
+)
 from ..models import Region
-from ..privacy import CELLS_PER_DEGREE
 from .rows import Row
 
 BATCH = 5000
@@ -23,9 +30,6 @@ BATCH = 5000
 #: country or state counts as inside it (an island village, a harbour, a border town).
 COUNTRY_TOLERANCE_M = 25_000
 STATE_TOLERANCE_M = 5_000
-DUPLICATE_RADIUS_M = 1000
-#: Trigram similarity of names (pg_trgm's measure) from which two listings look the same.
-DUPLICATE_SIMILARITY = 0.6
 
 #: Region boundaries cut into pieces of at most 255 vertices, with their own index: a point
 #: is tested against a small piece instead of a whole country (the usual PostGIS recipe for
@@ -61,36 +65,41 @@ JOIN directory_region r ON r.id = t.region
 #: words: "cooperativa", a town's name), which is what made 100,000 rows take an hour.
 HIDDEN_POINTS_SQL = """
 CREATE TEMPORARY TABLE IF NOT EXISTS import_hidden_point AS
-SELECT id, slug, name, location FROM directory_listing
+SELECT id, slug, name, kind, location FROM directory_listing
 WHERE location_precision = 'hidden' AND location IS NOT NULL;
 CREATE INDEX IF NOT EXISTS import_hidden_point_gist ON import_hidden_point USING gist (location);
 ANALYZE import_hidden_point;
 """
-DUPLICATES_SQL = """
+#: The rule of `directory.duplicates` (same kind, names folded alike, the same threshold,
+#: radius and search box), for a batch of rows at once and against every listing. Only
+#: constants are formatted in; the values are parameters.
+_DUPLICATES_TEMPLATE = """
 WITH t AS (
-  SELECT t.i, t.name, lower(tejido_unaccent(t.name)) AS folded,
+  SELECT t.i, t.kind, {folded_t} AS folded,
     ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p,
-    ST_Expand(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326),
-              %(lat_deg)s / greatest(cos(radians(t.y)), 0.01) + %(cell)s,
-              %(lat_deg)s + %(cell)s) AS box
-  FROM unnest(%(ids)s::int[], %(names)s::text[], %(xs)s::float8[], %(ys)s::float8[])
-    AS t(i, name, x, y)
+    {box} AS box
+  FROM unnest(%(ids)s::int[], %(names)s::text[], %(kinds)s::text[], %(xs)s::float8[],
+              %(ys)s::float8[]) AS t(i, name, kind, x, y)
 ), near AS (
-  SELECT t.i, l.slug, similarity(lower(tejido_unaccent(l.name)), t.folded) AS score
+  SELECT t.i, l.slug, similarity({folded_l}, t.folded) AS score
   FROM t JOIN directory_listing l ON l.public_point && t.box
-  WHERE l.location IS NOT NULL
-    AND similarity(lower(tejido_unaccent(l.name)), t.folded) >= %(similarity)s
+  WHERE l.location IS NOT NULL AND l.kind = t.kind
+    AND similarity({folded_l}, t.folded) >= %(similarity)s
     AND ST_DWithin(l.location::geography, t.p::geography, %(metres)s)
   UNION ALL
-  SELECT t.i, h.slug, similarity(lower(tejido_unaccent(h.name)), t.folded)
+  SELECT t.i, h.slug, similarity({folded_h}, t.folded)
   FROM t JOIN import_hidden_point h ON h.location && t.box
-  WHERE similarity(lower(tejido_unaccent(h.name)), t.folded) >= %(similarity)s
+  WHERE h.kind = t.kind AND similarity({folded_h}, t.folded) >= %(similarity)s
     AND ST_DWithin(h.location::geography, t.p::geography, %(metres)s)
 )
 SELECT i, slug, score FROM near ORDER BY i, score DESC
 """
-#: Half the side of the coarsest grid cell (region precision), in degrees.
-HALF_CELL_DEG = 0.5 / min(CELLS_PER_DEGREE.values())
+DUPLICATES_SQL = _DUPLICATES_TEMPLATE.format(
+    folded_t=FOLDED.format("t.name"),
+    folded_l=FOLDED.format("l.name"),
+    folded_h=FOLDED.format("h.name"),
+    box=SEARCH_BOX.format(p="ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)", y="t.y"),
+)
 
 
 def batched(items: list, size: int):
@@ -269,11 +278,10 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def flag_duplicates(rows: list[Row]) -> None:
-    """Warn about rows with a similar name within 1 km of an existing listing (rows that
-    create one) or of an earlier row of the file."""
+    """Warn about rows with a similar name within 1 km of an existing listing of the same
+    kind (rows that create one) or of an earlier row of the file (the rule of
+    `directory.duplicates`)."""
     new = [(i, row) for i, row in enumerate(rows) if row.ok and row.point and not row.listing_id]
-    # A little over 1 km in degrees of latitude (and of longitude at the equator).
-    lat_deg = DUPLICATE_RADIUS_M / 111_000 * 1.01
     with connection.cursor() as cursor:
         if new:
             cursor.execute(HIDDEN_POINTS_SQL)
@@ -282,10 +290,11 @@ def flag_duplicates(rows: list[Row]) -> None:
             parameters = {
                 "ids": ids,
                 "names": [row.name for _i, row in batch],
+                "kinds": [row.fields["kind"] for _i, row in batch],
                 "xs": xs,
                 "ys": ys,
-                "lat_deg": lat_deg,
-                "cell": HALF_CELL_DEG,
+                "radius_deg": RADIUS_DEG,
+                "half_cell": HALF_CELL_DEG,
                 "similarity": DUPLICATE_SIMILARITY,
                 "metres": DUPLICATE_RADIUS_M,
             }
@@ -325,7 +334,8 @@ def _flag_duplicates_in_file(rows: list[Row]) -> None:
         )
         for other, other_grams in neighbours:
             if (
-                similarity(grams, other_grams) >= DUPLICATE_SIMILARITY
+                other.fields["kind"] == row.fields["kind"]
+                and similarity(grams, other_grams) >= DUPLICATE_SIMILARITY
                 and _metres(row.xy, other.xy) <= DUPLICATE_RADIUS_M
             ):
                 row.warnings.append(

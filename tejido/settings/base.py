@@ -290,6 +290,9 @@ RELAY_MAX_LINKS = env.int("RELAY_MAX_LINKS", default=2)
 RELAY_PER_CLIENT_PER_HOUR = env.int("RELAY_PER_CLIENT_PER_HOUR", default=5)
 RELAY_PER_LISTING_PER_DAY = env.int("RELAY_PER_LISTING_PER_DAY", default=30)
 RELAY_PER_NEED_PER_DAY = env.int("RELAY_PER_NEED_PER_DAY", default=15)
+#: Requests to join a listing one person may send a day, and one listing may receive.
+RELAY_JOINS_PER_PERSON_PER_DAY = env.int("RELAY_JOINS_PER_PERSON_PER_DAY", default=5)
+RELAY_JOINS_PER_LISTING_PER_DAY = env.int("RELAY_JOINS_PER_LISTING_PER_DAY", default=10)
 #: Days a "still current" link in a reminder works (single use).
 CONFIRM_LINK_DAYS = env.int("CONFIRM_LINK_DAYS", default=14)
 

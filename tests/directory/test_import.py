@@ -288,6 +288,7 @@ def test_a_row_without_coordinates_is_placed_by_its_zip_code(tmp_path):
 def test_a_similar_name_within_a_kilometre_is_reported_as_a_possible_duplicate(tmp_path):
     ListingFactory(
         name="Comedor Popular Uno",
+        kind="mutual_aid",
         slug="comedor-popular-uno",
         country="US",
         location=Point(-93.0900, 44.9500, srid=4326),
@@ -427,6 +428,7 @@ def test_a_similar_name_near_a_hidden_or_area_listing_is_a_possible_duplicate(tm
     # Neither has its true point in public: the check still compares true points.
     ListingFactory(
         name="Refugio Nocturno Norte",
+        kind="mutual_aid",
         slug="refugio-nocturno-norte",
         country="US",
         location=Point(-93.0900, 44.9500, srid=4326),
@@ -434,6 +436,7 @@ def test_a_similar_name_near_a_hidden_or_area_listing_is_a_possible_duplicate(tm
     )
     ListingFactory(
         name="Despensa del Barrio Este",
+        kind="mutual_aid",
         slug="despensa-del-barrio-este",
         country="US",
         location=Point(-93.2000, 44.9800, srid=4326),
