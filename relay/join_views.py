@@ -25,10 +25,15 @@ log = logging.getLogger(__name__)
 
 
 def _join_page(request, listing, form, *, refusal=None, status=200, member=False):
+    if refusal is not None and refusal.field in form.fields:
+        form.add_error(refusal.field, str(refusal.message))  # next to its field
+        bound = form[refusal.field]
+        described = f"{bound.auto_id}-error {bound.auto_id}_helptext"
+        form.fields[refusal.field].widget.attrs["aria-describedby"] = described
+        refusal = None
     errors = error_summary(form) if form.is_bound else []
     if refusal is not None:
-        href = f"#{form[refusal.field].auto_id}" if refusal.field in form.fields else "#errors"
-        errors.insert(0, {"href": href, "message": refusal.message})
+        errors.insert(0, {"href": "#errors", "message": refusal.message})
     return render(
         request,
         "relay/join.html",
