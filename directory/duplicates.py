@@ -159,10 +159,29 @@ def similar_to_many(
 ) -> dict[int, list[SimilarListing]]:
     """Similar listings of each probe (by its position), the most similar first: one query
     for all of them."""
-    located = [(i, probe) for i, probe in enumerate(probes) if probe.point and probe.name]
     found: dict[int, list[SimilarListing]] = defaultdict(list)
-    if not located:
+    statement = similar_statement(probes, for_moderator=for_moderator, limit=limit)
+    if statement is None:
         return found
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        rows = cursor.fetchall()
+    for i, slug, name, kind, status, precision, locality, admin1, country, score in rows:
+        # A moderator sees the whole address line a lead wrote, a submitter its public part.
+        place = public_place(
+            LocationPrecision.EXACT if for_moderator else precision, locality, admin1, country
+        )
+        found[i].append(SimilarListing(slug, name, kind, status, place, round(score, 2)))
+    return found
+
+
+def similar_statement(
+    probes: Sequence[Probe], *, for_moderator: bool = False, limit: int = SHOWN
+) -> tuple[str, dict] | None:
+    """The SQL and parameters of `similar_to_many` (None when no probe has a point)."""
+    located = [(i, probe) for i, probe in enumerate(probes) if probe.point and probe.name]
+    if not located:
+        return None
     parameters = {
         "ids": [i for i, _probe in located],
         "names": [probe.name for _i, probe in located],
@@ -176,16 +195,7 @@ def similar_to_many(
         "metres": DUPLICATE_RADIUS_M,
         "limit": limit,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(for_moderator=for_moderator), parameters)
-        rows = cursor.fetchall()
-    for i, slug, name, kind, status, precision, locality, admin1, country, score in rows:
-        # A moderator sees the whole address line a lead wrote, a submitter its public part.
-        place = public_place(
-            LocationPrecision.EXACT if for_moderator else precision, locality, admin1, country
-        )
-        found[i].append(SimilarListing(slug, name, kind, status, place, round(score, 2)))
-    return found
+    return _sql(for_moderator=for_moderator), parameters
 
 
 def similar_listings(

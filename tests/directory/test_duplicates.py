@@ -2,10 +2,13 @@
 form, the API, the moderation queue and the importer; what a submitter sees of a match
 respects location privacy (§6)."""
 
+import json
+import random
 import re
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -363,3 +366,37 @@ def test_two_pending_submissions_of_one_project_show_each_other(client, people):
     a = html.split('id="review-a"')[1].split("</article>")[0]
     b = html.split('id="review-b"')[1].split("</article>")[0]
     assert 'href="/en/listings/b/"' in a and 'href="/en/listings/a/"' in b
+
+
+# --- The plan ----------------------------------------------------------------------------
+
+
+def _plan(statement) -> str:
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_listing")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        return json.dumps(cursor.fetchone()[0])
+
+
+@pytest.mark.parametrize("for_moderator", [False, True])
+def test_the_comparison_runs_on_the_indexes(for_moderator):
+    rng = random.Random(3)
+    Listing.objects.bulk_create(
+        ListingFactory.build(
+            slug=f"l{n}",
+            name=f"Cocina {n}",
+            kind=KIND,
+            location=Point(LNG + rng.uniform(-1, 1), LAT + rng.uniform(-1, 1), srid=4326),
+            location_precision=rng.choice(["exact", "area", "region", "hidden"]),
+        )
+        for n in range(2000)
+    )
+    probes = [duplicates.Probe(NEAR_NAME, KIND, AT_200_M, None)] * 3
+    plan = _plan(duplicates.similar_statement(probes, for_moderator=for_moderator))
+    assert "listing_public_point_gist" in plan
+    if for_moderator:  # hidden listings are looked up by name
+        assert "listing_name_trgm" in plan
+    scans = [node for node in re.findall(r'"Node Type": "Seq Scan"[^}]*', plan)]
+    assert not [scan for scan in scans if "directory_listing" in scan], plan
