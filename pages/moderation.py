@@ -69,6 +69,7 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
             "hidden": moderation.emergency_hidden_listings(),
             "join_requests": list(joins.pending_for_moderators()),
             "join_next": request.path,
+            "join_for_moderators": True,
             "errors": errors,
         },
         status=status,

@@ -282,3 +282,12 @@ def test_the_duplicate_warning_links_to_the_join_form(client, kitchen, rosa):
     form_link = join_url(kitchen["listing"])
     assert form_link in response.content.decode()
     assert client.get(form_link).status_code == 200
+
+
+def test_the_requesters_words_are_escaped_on_the_dashboard(client, kitchen, rosa):
+    ask(client, kitchen["listing"], message='<script>alert("x")</script> soy Rosa')
+    lead = Client()
+    lead.force_login(kitchen["lead"])
+    page = lead.get("/en/dashboard/").content.decode()
+    assert '<script>alert("x")' not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; soy Rosa" in page
