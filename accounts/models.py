@@ -35,3 +35,32 @@ class User(AbstractUser):
     @property
     def is_organizer(self) -> bool:
         return self.is_active and self.in_group(ORGANIZERS_GROUP)
+
+
+class WriteLimitHit(models.Model):
+    """A write refused because the account is new, slowed by rejections, or its text held
+    too many links (accounts/limits.py): moderators see these next to its submissions."""
+
+    class Kind(models.TextChoices):
+        NEW_ACCOUNT = "new_account", _("daily cap of a new account")
+        SLOWED = "slowed", _("daily cap after rejections")
+        LINKS = "links", _("too many links")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="write_limit_hits",
+    )
+    kind = models.CharField(_("limit"), max_length=20, choices=Kind.choices)
+    #: What was being written: listing, need, report.
+    action = models.CharField(_("write"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("write limit reached")
+        verbose_name_plural = _("write limits reached")
+        indexes = [models.Index(fields=["user", "-created_at"], name="writelimithit_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

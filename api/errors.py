@@ -13,8 +13,17 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.limits import WriteLimited
+
 from .parsers import PayloadTooLarge
 from .renderers import JSONRenderer
+
+
+class WriteCapReached(exceptions.APIException):
+    """An account's daily cap on new listings, needs and reports (accounts/limits.py)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "write_limited"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -68,6 +77,8 @@ def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, WriteLimited):
+        exc = WriteCapReached(" ".join(exc.messages), code=exc.kind)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, OperationalError | InterfaceError):

@@ -23,6 +23,7 @@ from directory.choices import (
 )
 from directory.geo import SRID, area_from_geojson
 from directory.models import Category, Listing, Need
+from directory.validators import validate_link_count
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -52,7 +53,12 @@ class TranslationsField(serializers.DictField):
     """Text in one or more content languages: `{"es": "...", "en": "..."}`."""
 
     def __init__(self, *, max_length: int, **kwargs):
-        kwargs.setdefault("child", serializers.CharField(max_length=max_length, allow_blank=True))
+        kwargs.setdefault(
+            "child",
+            serializers.CharField(
+                max_length=max_length, allow_blank=True, validators=[validate_link_count]
+            ),
+        )
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -227,7 +233,9 @@ class ReportSerializer(StrictSerializer):
         queryset=Need.objects.all(), required=False, allow_null=True
     )
     reason = serializers.ChoiceField(choices=ReportReason.choices)
-    message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    message = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, validators=[validate_link_count]
+    )
 
     def validate(self, attrs):
         need = attrs.get("need")

@@ -1,11 +1,14 @@
 """API v1 views (DESIGN.md §3). Lists take the lean path: DRF and django-filter validate,
 `directory.selectors` builds the query, `api.rows` shapes plain rows, orjson renders."""
 
+from allauth.mfa.models import Authenticator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -19,7 +22,7 @@ from . import detail, schema
 from .errors import SimilarListingsExist
 from .pagination import LimitOffset
 from .parsers import JSONParser
-from .permissions import ListingPermission, NeedPermission
+from .permissions import ListingPermission, NeedPermission, mfa_denied_detail
 from .renderers import JSONRenderer
 from .rows import ListingRows, NeedRows
 from .serializers import EmergencyHideSerializer, ListingWriteSerializer, NeedWriteSerializer
@@ -160,7 +163,7 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         listing = detail.visible_listing(request.user, slug)
         if request.method == "POST":
             if not request.user.has_perm("directory.add_need", listing):
-                self.permission_denied(request)
+                self.permission_denied(request, **mfa_denied_detail(request))
             serializer = NeedWriteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             need = services.need_create(
@@ -227,3 +230,24 @@ class ObtainToken(ObtainAuthToken):
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     throttle_classes = [WriteThrottle, AnonThrottle]
+
+    def post(self, request, *args, **kwargs):
+        """An account with an authenticator app also sends its current code (`code`): a
+        token is worth a sign-in, second factor included."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        authenticator = Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).first()
+        if authenticator is not None:
+            code = request.data.get("code")
+            if not isinstance(code, str) or not code.strip():
+                raise ValidationError(
+                    {"code": [_("This account has two-factor authentication: send the six "
+                                "digits your authenticator app shows as “code”.")]}
+                )  # fmt: skip
+            if not authenticator.wrap().validate_code(code.strip()):
+                raise ValidationError({"code": [_("Incorrect code.")]})
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -8,6 +8,7 @@ places without an admin1 name, are given the name on the next load.
 """
 
 import json
+import os
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -258,6 +259,25 @@ def load_demo_listings(path: Path = DEMO / "listings.json") -> int:
     return created
 
 
+#: The demo admin's and moderator's authenticator secret (base32), documented in README.md:
+#: `manage.py demo_totp` prints its current code. Never used outside the demo accounts.
+DEMO_TOTP_SECRET_ENV = "TEJIDO_DEMO_TOTP_SECRET"  # noqa: S105 (a variable's name)
+DEMO_TOTP_SECRET = "TEJIDODEMOSECRETTOTPMAKERUNABCDE"  # noqa: S105 (public, demo only)
+
+
+def demo_totp_secret() -> str:
+    return os.environ.get(DEMO_TOTP_SECRET_ENV) or DEMO_TOTP_SECRET
+
+
+def ensure_demo_totp(user) -> None:
+    """Give a demo account an authenticator app on the demo secret (once)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, demo_totp_secret())
+
+
 def ensure_demo_people(password: str) -> list[str]:
     """Demo accounts: an admin, a moderator, an organizer and a lead of a few listings."""
     User = get_user_model()
@@ -279,6 +299,8 @@ def ensure_demo_people(password: str) -> list[str]:
         account_email_verify(user=user)
         if group is not None:
             user.groups.add(group)
+        if flags:  # the admin and the moderator sign in with a second factor
+            ensure_demo_totp(user)
     lead = User.objects.get(username="lead")
     if not ListingMembership.objects.filter(user=lead).exists():
         for listing in Listing.objects.order_by("id")[:5]:

@@ -5,6 +5,7 @@ Writes follow `directory.services`: keyword-only, validated, one transaction, au
 `services` imports nothing from here (this module builds on it)."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -392,3 +393,114 @@ def _historical_categories(history_ids: list[int]) -> dict[int, str]:
     for history_id, category_id in rows:
         by_record.setdefault(history_id, []).append(names.get(category_id, "?"))
     return {key: ", ".join(sorted(value)) for key, value in by_record.items()}
+
+
+@dataclass
+class Submitter:
+    """A lead of a listing waiting for review, as the moderators see them: how old the
+    account is, how many of its listings were sent back lately, and the limits it reached
+    (accounts/limits.py)."""
+
+    user_id: int
+    username: str
+    age_days: int
+    rejections: int
+    limit_hits: int
+    last_hit_kind: str
+    last_hit_at: object
+    #: Writes allowed in 24 hours now, or None; and why (accounts.WriteLimitHit.Kind).
+    cap: int | None
+    cap_kind: str | None
+
+    @property
+    def last_hit_label(self) -> str:
+        from accounts.models import WriteLimitHit
+
+        return str(dict(WriteLimitHit.Kind.choices).get(self.last_hit_kind, self.last_hit_kind))
+
+    @property
+    def cap_label(self) -> str:
+        from accounts.models import WriteLimitHit
+
+        return str(dict(WriteLimitHit.Kind.choices).get(self.cap_kind, "")) if self.cap_kind else ""
+
+
+def submitters_for(listings, *, now=None) -> dict[int, list[Submitter]]:
+    """The leads of each listing with their standing: one query for every listing."""
+    from django.conf import settings
+    from django.db.models import IntegerField, Value
+
+    from accounts.limits import standing_of
+    from accounts.models import WriteLimitHit
+
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.REJECTIONS_WINDOW_DAYS)
+    pks = [listing.pk for listing in listings]
+    if not pks:
+        return {}
+    led_by_user = ListingMembership.objects.filter(
+        user_id=OuterRef(OuterRef("user_id")), role=MembershipRole.LEAD
+    ).values("listing_id")
+    rejections = (
+        AuditEvent.objects.filter(
+            action=AuditAction.LISTING_REJECTED, created_at__gte=since, listing_id__in=led_by_user
+        )
+        .order_by()
+        .annotate(group=Value(1, output_field=IntegerField()))
+        .values("group")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    hits = WriteLimitHit.objects.filter(user_id=OuterRef("user_id"), created_at__gte=since)
+    hit_count = (
+        hits.order_by()
+        .annotate(group=Value(1, output_field=IntegerField()))
+        .values("group")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    latest = hits.order_by("-created_at", "-id")
+    rows = (
+        ListingMembership.objects.filter(listing_id__in=pks, role=MembershipRole.LEAD)
+        .annotate(
+            rejections=Coalesce(Subquery(rejections), 0),
+            limit_hits=Coalesce(Subquery(hit_count), 0),
+            last_hit_kind=Subquery(latest.values("kind")[:1]),
+            last_hit_at=Subquery(latest.values("created_at")[:1]),
+        )
+        .values(
+            "listing_id",
+            "user_id",
+            "user__username",
+            "user__date_joined",
+            "user__is_staff",
+            "user__is_superuser",
+            "rejections",
+            "limit_hits",
+            "last_hit_kind",
+            "last_hit_at",
+        )
+        .order_by("listing_id", "created_at", "id")
+    )
+    found: dict[int, list[Submitter]] = {pk: [] for pk in pks}
+    for row in rows:
+        age_days = (now - row["user__date_joined"]).days
+        current = standing_of(
+            age_days=age_days,
+            rejections=row["rejections"],
+            exempt=row["user__is_staff"] or row["user__is_superuser"],
+        )
+        found[row["listing_id"]].append(
+            Submitter(
+                user_id=row["user_id"],
+                username=row["user__username"],
+                age_days=age_days,
+                rejections=row["rejections"],
+                limit_hits=row["limit_hits"],
+                last_hit_kind=row["last_hit_kind"] or "",
+                last_hit_at=row["last_hit_at"],
+                cap=current.cap,
+                cap_kind=current.kind,
+            )
+        )
+    return found

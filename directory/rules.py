@@ -22,7 +22,11 @@ def _role(user, listing) -> str | None:
 
 @rules.predicate
 def is_moderator(user) -> bool:
-    return user.is_authenticated and user.is_moderator
+    """A moderator with a second factor set up: without one, a moderator's powers wait
+    (accounts/mfa.py) and the person is only what their memberships make them."""
+    from accounts.mfa import has_totp
+
+    return user.is_authenticated and user.is_moderator and has_totp(user)
 
 
 @rules.predicate

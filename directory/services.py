@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from timezonefinder import TimezoneFinder
 
+from accounts.limits import limited_write
+
 from . import stats
 from .admin1 import address_admin1
 from .choices import (
@@ -116,6 +118,7 @@ def audit(
     )
 
 
+@limited_write("report", user_of=lambda kwargs: kwargs["report"].reporter)
 @transaction.atomic
 def report_create(*, report: Report) -> Report:
     """Store a report; the third open report hides the listing until a moderator acts."""
@@ -218,6 +221,7 @@ def _replace_contacts_and_hours(listing: Listing, data: dict) -> None:
         )
 
 
+@limited_write("listing", user_of=lambda kwargs: kwargs["by"])
 @transaction.atomic
 def listing_submit(*, by, data: dict) -> Listing:
     """A signed-in person proposes a listing: it waits for a moderator (status pending),
@@ -333,6 +337,7 @@ def _apply_need_data(need: Need, data: dict) -> None:
             _merge_translations(need, name, data[name])
 
 
+@limited_write("need", user_of=lambda kwargs: kwargs["by"])
 def need_create(*, listing: Listing, by, data: dict) -> Need:
     """A lead or editor posts what the listing needs."""
     return need_update(need=Need(listing=listing), by=by, data=data)

@@ -104,3 +104,32 @@ def normalize_contact_value(kind: str, value: str) -> str:
         )
         return value
     raise ValidationError(_("Unknown kind of contact."), code="kind")
+
+
+#: A link in free text: what spam is made of (the contact relay counts them too).
+LINK = re.compile(r"(?i)\bhttps?://|\bwww\.")
+
+
+def count_links(text: str) -> int:
+    return len(LINK.findall(text or ""))
+
+
+def validate_link_count(value: str) -> None:
+    """Free text (descriptions, needs, reports) holds at most MAX_LINKS_IN_TEXT links: a
+    project's own addresses go in its contacts."""
+    from django.conf import settings
+    from django.utils.translation import ngettext
+
+    found, allowed = count_links(value), settings.MAX_LINKS_IN_TEXT
+    if found > allowed:
+        raise ValidationError(
+            ngettext(
+                "Write at most %(allowed)d link here (this has %(found)d); put the project's "
+                "own web addresses in its contacts.",
+                "Write at most %(allowed)d links here (this has %(found)d); put the project's "
+                "own web addresses in its contacts.",
+                allowed,
+            )
+            % {"allowed": allowed, "found": found},
+            code="links",
+        )

@@ -178,6 +178,7 @@ def _listing_form_page(request, listing=None):
         places = _look_up_place(request, data, form) if action != "preview" else []
         return _render_listing_form(request, listing, form, contacts, hours, places)
     valid = form.is_valid() & contacts.is_valid() & hours.is_valid()
+    status = 200
     if valid:
         payload = form.service_data(contacts, hours)
         if not form.cleaned_data["different_project"]:
@@ -200,9 +201,10 @@ def _listing_form_page(request, listing=None):
                 messages.success(request, _("Your changes are saved."))
         except ValidationError as error:
             apply_service_errors(form, error, fields=lf.LISTING_ERROR_FIELDS, contacts=contacts)
+            status = getattr(error, "status", 200)  # 429: the account's daily cap
         else:
             return redirect("pages:dashboard")
-    return _render_listing_form(request, listing, form, contacts, hours)
+    return _render_listing_form(request, listing, form, contacts, hours, status=status)
 
 
 @login_required
@@ -293,6 +295,7 @@ def listing_members(request, slug):
 def _need_form_page(request, listing, need=None):
     initial = need_forms.need_initial(need) if need is not None else {}
     form = need_forms.NeedForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             if need is None:
@@ -301,6 +304,7 @@ def _need_form_page(request, listing, need=None):
                 services.need_update(need=need, by=request.user, data=form.service_data())
         except ValidationError as error:
             apply_service_errors(form, error)
+            status = getattr(error, "status", 200)  # 429: the account's daily cap
         else:
             messages.success(request, _("The need is saved."))
             return redirect("pages:dashboard")
@@ -308,6 +312,7 @@ def _need_form_page(request, listing, need=None):
         request,
         "pages/dashboard/need_form.html",
         {"listing": listing, "need": need, "form": form, "errors": error_summary(form)},
+        status=status,
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from directory.choices import NeedKind, ReportReason
 from directory.filters import MAX_RADIUS_KM
+from directory.validators import validate_link_count
 
 RADII_KM = (1, 2, 5, 10, 25, 50, 100, 250, MAX_RADIUS_KM)
 
@@ -100,6 +101,7 @@ class ReportForm(forms.Form):
         label=_("Tell us more (optional)"),
         required=False,
         max_length=2000,
+        validators=[validate_link_count],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Do not write personal details. Moderators read this."),
     )

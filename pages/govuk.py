@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from directory.choices import ContentLanguage
 from directory.content import CONTENT_LANGUAGES
+from directory.validators import validate_link_count
 
 LANGUAGE_NAMES = dict(ContentLanguage.choices)
 
@@ -37,6 +38,7 @@ def translated_fields(prefix: str, *, label, max_length: int, textarea: bool) ->
             label=label,
             max_length=max_length,
             required=False,
+            validators=[validate_link_count],
             widget=forms.Textarea(attrs={"rows": 4, "lang": code})
             if textarea
             else forms.TextInput(attrs={"lang": code}),

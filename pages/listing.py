@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.limits import WriteLimited
 from directory import hours, selectors, services
 from directory.admin1 import address_admin1
 from directory.choices import ContactKind, ListingStatus, LocationPrecision
@@ -285,14 +286,19 @@ def report(request, slug: str):
         context = listing_context(request, listing, report_form=form, report_state="error")
         return render(request, "pages/listing.html", context, status=400)
     reason, message = form.stored_reason()
-    services.report_create(
-        report=Report(
-            listing=listing,
-            reason=reason,
-            message=message,
-            reporter=request.user if request.user.is_authenticated else None,
+    try:
+        services.report_create(
+            report=Report(
+                listing=listing,
+                reason=reason,
+                message=message,
+                reporter=request.user if request.user.is_authenticated else None,
+            )
         )
-    )
+    except WriteLimited as error:
+        form.add_error(None, error.messages)
+        context = listing_context(request, listing, report_form=form, report_state="error")
+        return render(request, "pages/listing.html", context, status=error.status)
     if cache.add(key, 1, REPORT_WINDOW_SECONDS) is False:
         try:
             cache.incr(key)

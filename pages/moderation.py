@@ -3,6 +3,7 @@ and the decisions on them; each decision is written to the audit log by the serv
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.mfa import mfa_missing, setup_redirect
 from directory import duplicates, moderation
 from directory.choices import AccessFact, ListingStatus, ReportStatus
 from directory.models import Listing, Report
@@ -22,12 +24,15 @@ ACCESS_LABELS = dict(AccessFact.choices)
 
 
 def moderator_required(view):
-    """Anonymous people are sent to sign in; signed-in people who are not moderators get 403."""
+    """Anonymous people are sent to sign in; moderators without a second factor, to set one
+    up (accounts/mfa.py); signed-in people who are not moderators get 403."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if mfa_missing(request.user):
+            return setup_redirect(request)
         if not request.user.has_perm("directory.moderate_listing"):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -39,6 +44,7 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
     pending = list(moderation.pending_listings())
     reviews = moderation.reviews_for(pending)
     similar = duplicates.similar_to_listings(pending)  # one query for the whole page
+    submitters = moderation.submitters_for(pending)
     reject_forms = reject_forms or {}
     resolve_forms = resolve_forms or {}
     items = [
@@ -46,6 +52,7 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
             "listing": listing,
             "review": reviews[listing.pk],
             "similar": similar[listing.pk],
+            "submitters": submitters[listing.pk],
             "access": [ACCESS_LABELS.get(value, value) for value in listing.access],
             "reject": reject_forms.get(listing.pk) or RejectForm(prefix=f"reject-{listing.pk}"),
         }
@@ -71,6 +78,7 @@ def _queue(request, *, reject_forms=None, resolve_forms=None, status=200):
             "join_next": request.path,
             "join_for_moderators": True,
             "errors": errors,
+            "rejection_days": settings.REJECTIONS_WINDOW_DAYS,
         },
         status=status,
     )

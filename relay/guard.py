@@ -4,7 +4,6 @@ per listing and per need. Each refusal is a `Refused` with a translated message:
 dropped silently."""
 
 import hashlib
-import re
 import time
 
 from django.conf import settings
@@ -13,11 +12,12 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from directory.validators import LINK
+
 FORM_SALT = "relay.contact-form"
 #: A form shown more than a day ago is shown again (with what was written) before it is sent.
 FORM_MAX_AGE = 24 * 3600
 HOUR, DAY = 3600, 24 * 3600
-LINK = re.compile(r"(?i)\bhttps?://|\bwww\.")
 
 
 class Refused(Exception):

@@ -1,12 +1,16 @@
 """Top-level URLs: pages under a language prefix (/es/, /pt/, /fr/, /en/), the API and the
 admin without one."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from ops import health
 from sms import views as sms
+
+# The admin signs in through allauth, second factor included (accounts/mfa.py).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     # Health checks: no language prefix, no session (ops/health.py).

@@ -3,7 +3,7 @@ from django.utils import translation
 
 from pages.cards import forget_taxonomy
 from pages.needs import forget_regions
-from tests.factories import UserFactory
+from tests.factories import UserFactory, with_totp
 
 
 @pytest.fixture(autouse=True)
@@ -28,12 +28,13 @@ def _taxonomy_read_afresh():
 @pytest.fixture
 def people(db):
     """Everyone a request may come from: no account, a stranger, a lead, an editor, a
-    moderator and an organizer."""
+    moderator (with an authenticator app, which moderators need: accounts/mfa.py) and an
+    organizer."""
     from django.contrib.auth.models import Group
 
     from accounts.models import MODERATORS_GROUP, ORGANIZERS_GROUP
 
-    moderator = UserFactory(username="moderadora")
+    moderator = with_totp(UserFactory(username="moderadora"))
     moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     organizer = UserFactory(username="organizadora")
     organizer.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])

@@ -22,6 +22,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
+#: The authenticator secret (base32) `with_totp` gives: pyotp.TOTP(TOTP_SECRET).now() is a
+#: valid code for it.
+TOTP_SECRET = "TESTSECRETFORMODERATORSTOTPABCDE"
+
+
+def with_totp(user, secret: str = TOTP_SECRET):
+    """Give an account an authenticator app (TOTP), as setting it up on
+    /accounts/2fa/totp/activate/ does: moderators and admins need one for their powers
+    (accounts/mfa.py). Returns the user."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    user.__dict__.pop("_has_totp", None)  # asked afresh
+    return user
+
+
 class CategoryFactory(factory.django.DjangoModelFactory):
     """Root categories by default; `CategoryFactory.child_of(parent, ...)` for children."""
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from directory.models import Listing
-from tests.factories import CategoryFactory, NeedFactory, RegionFactory, UserFactory
+from tests.factories import CategoryFactory, NeedFactory, RegionFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ ADMIN_MODELS = [
 
 @pytest.mark.parametrize("model", ADMIN_MODELS)
 def test_admin_lists_every_entity_for_staff(client, model):
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin = with_totp(UserFactory(username="root", is_staff=True, is_superuser=True))
     NeedFactory()
     CategoryFactory()
     RegionFactory()
@@ -83,7 +83,7 @@ def test_admin_lists_every_entity_for_staff(client, model):
 
 
 def test_admin_edits_a_listing_with_its_map_widget(client):
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin = with_totp(UserFactory(username="root", is_staff=True, is_superuser=True))
     listing = NeedFactory().listing
     client.force_login(admin)
     response = client.get(reverse("admin:directory_listing_change", args=[listing.pk]))

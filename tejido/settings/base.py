@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_countries",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "csp",
     "accounts",
     "directory",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Moderators and admins: a second factor before their pages, shorter sessions (accounts/mfa.py).
+    "accounts.mfa.PrivilegedSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -230,6 +233,14 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # shelter shares one.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/5m/ip,5/5m/key"}
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+# Second factor (allauth.mfa): an authenticator app (TOTP) and single-use recovery codes.
+# Moderators and admins must set one up before their pages and powers (accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Tejido")
+MFA_RECOVERY_CODE_COUNT = 10
+#: Seconds a moderator's or admin's session lasts from sign-in (and it ends when the browser
+#: closes); other people's sessions last SESSION_COOKIE_AGE (two weeks).
+MODERATOR_SESSION_AGE = env.int("MODERATOR_SESSION_AGE", default=8 * 3600)
 # Rate limits (allauth's and the API's) count in the default cache. The default, memory of
 # each process, is not shared by gunicorn's workers: CACHE_URL (redis://..., filecache:///...)
 # points them all at one.
@@ -295,6 +306,19 @@ RELAY_JOINS_PER_PERSON_PER_DAY = env.int("RELAY_JOINS_PER_PERSON_PER_DAY", defau
 RELAY_JOINS_PER_LISTING_PER_DAY = env.int("RELAY_JOINS_PER_LISTING_PER_DAY", default=10)
 #: Days a "still current" link in a reminder works (single use).
 CONFIRM_LINK_DAYS = env.int("CONFIRM_LINK_DAYS", default=14)
+
+# --- Writes from new and slowed accounts (accounts/limits.py, directory/validators.py) --------
+#: An account younger than this many days is "new": its writes are capped per day.
+NEW_ACCOUNT_DAYS = env.int("NEW_ACCOUNT_DAYS", default=7)
+#: Writes (listings, needs, reports) a new account may make in 24 hours.
+NEW_ACCOUNT_WRITES_PER_DAY = env.int("NEW_ACCOUNT_WRITES_PER_DAY", default=10)
+#: This many rejected listings within REJECTIONS_WINDOW_DAYS slow an account down (any age)...
+REJECTIONS_TO_SLOW = env.int("REJECTIONS_TO_SLOW", default=3)
+REJECTIONS_WINDOW_DAYS = env.int("REJECTIONS_WINDOW_DAYS", default=30)
+#: ...to this many writes in 24 hours.
+SLOWED_WRITES_PER_DAY = env.int("SLOWED_WRITES_PER_DAY", default=1)
+#: Links a description, a need or a report may hold.
+MAX_LINKS_IN_TEXT = env.int("MAX_LINKS_IN_TEXT", default=3)
 
 # --- Security defaults shared by every environment ---------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -14,7 +14,13 @@ from accounts.models import MODERATORS_GROUP
 from directory import services
 from directory.choices import ListingStatus, LocationPrecision, NeedKind
 from directory.geo import SRID
-from tests.factories import ListingFactory, MembershipFactory, NeedFactory, UserFactory
+from tests.factories import (
+    ListingFactory,
+    MembershipFactory,
+    NeedFactory,
+    UserFactory,
+    with_totp,
+)
 
 from .helpers import assert_accessible, no_horizontal_scroll, shoot, t
 
@@ -28,7 +34,7 @@ REASON = "Falta decir qué días abren y quién puede ir."
 @pytest.fixture
 def pending(committed_db):
     lead = UserFactory(username="lead")
-    moderator = UserFactory(username="mod")
+    moderator = with_totp(UserFactory(username="mod"))
     moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     listing = ListingFactory(
         kind="mutual_aid",

@@ -145,14 +145,14 @@ def test_a_category_renamed_through_one_worker_shows_through_the_other_at_once(
     from django.contrib.gis.geos import Point
     from django.contrib.sessions.backends.db import SessionStore
 
-    from tests.factories import CategoryFactory, UserFactory
+    from tests.factories import CategoryFactory, UserFactory, with_totp
 
     from .servers import get, gunicorn
 
     food = CategoryFactory(slug="food", name_en="Food")
     pantry = ListingFactory(name="Pantry", location=Point(-117.86783, 33.74557, srid=4326))
     pantry.categories.set([food])
-    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    admin = with_totp(UserFactory(username="admin", is_staff=True, is_superuser=True))
     session = SessionStore()
     session.update(
         {

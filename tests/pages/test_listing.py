@@ -16,6 +16,7 @@ from tests.factories import (
     MembershipFactory,
     NeedFactory,
     UserFactory,
+    with_totp,
 )
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_leads_and_moderators_see_their_unpublished_listing_with_its_state(clien
     body = client.get(url(listing)).content.decode()
     assert "Not public: Pending review" in body
     assert f'href="/en/dashboard/listings/{listing.slug}/"' in body  # the edit link
-    moderator = UserFactory()
+    moderator = with_totp(UserFactory())
     moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     client.force_login(moderator)
     assert "Not public: Pending review" in client.get(url(listing)).content.decode()

@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.demo import DEMO_PASSWORD_ENV, load_demo
+from directory.demo import DEMO_PASSWORD_ENV, demo_totp_secret, load_demo
 
 
 class Command(BaseCommand):
@@ -30,5 +30,7 @@ class Command(BaseCommand):
         if password:
             self.stdout.write(
                 f"demo accounts admin, moderadora, organizer, lead; password {password!r} "
-                f"(set {DEMO_PASSWORD_ENV} to change it)"
+                f"(set {DEMO_PASSWORD_ENV} to change it); admin and moderadora then ask for "
+                f"the code of their authenticator app: `manage.py demo_totp` prints it (secret "
+                f"{demo_totp_secret()})"
             )
