@@ -156,3 +156,25 @@ def limited_write(action: str, *, user_of):
         return wrapped
 
     return decorator
+
+
+def record_link_refusals(user, action: str, *forms) -> None:
+    """Record that a signed-in person's text was refused for its links (directory.validators
+    .validate_link_count): spam looks like this, and moderators see it."""
+    if user is None or not user.is_authenticated:
+        return
+    for form in forms:
+        if any(
+            error.code == "links" for errors in form.errors.as_data().values() for error in errors
+        ):
+            record_hit(user, WriteLimitHit.Kind.LINKS, action)
+            return
+
+
+def api_refused_links(detail) -> bool:
+    """Whether DRF error details hold a refusal for links (code "links")."""
+    if isinstance(detail, dict):
+        return any(api_refused_links(value) for value in detail.values())
+    if isinstance(detail, list):
+        return any(api_refused_links(value) for value in detail)
+    return getattr(detail, "code", None) == "links"

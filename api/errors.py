@@ -13,7 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.limits import WriteLimited
+from accounts.limits import WriteLimited, api_refused_links, record_hit
+from accounts.models import WriteLimitHit
 
 from .parsers import PayloadTooLarge
 from .renderers import JSONRenderer
@@ -93,6 +94,15 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    user = getattr(context.get("request"), "user", None)
+    if (
+        isinstance(exc, exceptions.ValidationError)
+        and user is not None
+        and user.is_authenticated
+        and api_refused_links(exc.detail)
+    ):  # text refused for its links: recorded for the moderators (accounts/limits.py)
+        action = getattr(context.get("view"), "basename", "") or ""
+        record_hit(user, WriteLimitHit.Kind.LINKS, action)
     response.data = {"errors": flatten(response.data)}
     if isinstance(exc, SimilarListingsExist):
         response.data["similar_listings"] = exc.similar

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.limits import record_link_refusals
 from directory import duplicates, gazetteer, moderation, services
 from directory.choices import AuditAction, LocationPrecision, MembershipRole, NeedStatus
 from directory.models import Listing, Need, Place
@@ -179,6 +180,8 @@ def _listing_form_page(request, listing=None):
         return _render_listing_form(request, listing, form, contacts, hours, places)
     valid = form.is_valid() & contacts.is_valid() & hours.is_valid()
     status = 200
+    if not valid:
+        record_link_refusals(request.user, "listing", form)
     if valid:
         payload = form.service_data(contacts, hours)
         if not form.cleaned_data["different_project"]:
@@ -296,7 +299,9 @@ def _need_form_page(request, listing, need=None):
     initial = need_forms.need_initial(need) if need is not None else {}
     form = need_forms.NeedForm(request.POST or None, initial=initial)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        record_link_refusals(request.user, "need", form)
+    elif request.method == "POST":
         try:
             if need is None:
                 services.need_create(listing=listing, by=request.user, data=form.service_data())

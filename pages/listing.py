@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.limits import WriteLimited
+from accounts.limits import WriteLimited, record_link_refusals
 from directory import hours, selectors, services
 from directory.admin1 import address_admin1
 from directory.choices import ContactKind, ListingStatus, LocationPrecision
@@ -283,6 +283,7 @@ def report(request, slug: str):
         context = listing_context(request, listing, report_form=form, report_state="error")
         return render(request, "pages/listing.html", context, status=429)
     if not form.is_valid():
+        record_link_refusals(request.user, "report", form)
         context = listing_context(request, listing, report_form=form, report_state="error")
         return render(request, "pages/listing.html", context, status=400)
     reason, message = form.stored_reason()

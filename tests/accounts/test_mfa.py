@@ -261,3 +261,17 @@ def test_the_session_ends_at_its_time_whatever_happens_meanwhile(client):
     response = client.get("/en/moderation/")
     assert response.status_code == 302 and response["Location"].startswith("/en/accounts/login/")
     assert not signed_in(client)
+
+
+def test_the_demo_command_prints_the_demo_accounts_current_code():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from directory.demo import DEMO_TOTP_SECRET
+
+    out = StringIO()
+    call_command("demo_totp", stdout=out)
+    code = out.getvalue().split()[0]
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    assert totp.verify(code, valid_window=1)

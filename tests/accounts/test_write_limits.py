@@ -196,6 +196,13 @@ def test_a_description_with_too_many_links_is_refused_in_the_api_naming_the_fiel
     )
     assert response.status_code == 400 and list(response.json()["errors"]) == ["message"]
     assert not listing.needs.exists() and not listing.reports.exists()
+    # Each refusal is kept for the moderators.
+    hits = WriteLimitHit.objects.filter(user=lead).order_by("id")
+    assert [(hit.kind, hit.action) for hit in hits] == [
+        ("links", "listing"),  # POST /listings/{slug}/needs/ belongs to the listings
+        ("links", "listing"),
+        ("links", "report"),
+    ]
 
 
 def test_a_description_with_too_many_links_is_refused_in_the_form_next_to_the_field(client):
@@ -210,6 +217,7 @@ def test_a_description_with_too_many_links_is_refused_in_the_form_next_to_the_fi
     error_at = body.index('id="id_description_es-error"')
     assert "Write at most 3 links here (this has 4)" in body[error_at : error_at + 300]
     assert not listing.needs.exists()
+    assert WriteLimitHit.objects.get(user=lead).kind == "links"
     three = "https://a.example https://b.example https://c.example"
     response = client.post(
         f"/en/dashboard/listings/{listing.slug}/needs/new/", need_form(description_es=three)
