@@ -275,3 +275,14 @@ def test_the_demo_command_prints_the_demo_accounts_current_code():
     code = out.getvalue().split()[0]
     totp = pyotp.TOTP(DEMO_TOTP_SECRET)
     assert totp.verify(code, valid_window=1)
+
+
+def test_the_dashboard_links_to_the_second_factor_page_which_says_what_is_set_up(client):
+    user = moderator(totp=True)
+    RecoveryCodes.activate(user)
+    client.force_login(user)
+    assert 'href="/en/accounts/2fa/"' in client.get("/en/dashboard/").content.decode()
+    body = client.get("/en/accounts/2fa/").content.decode()
+    assert "Authentication using an authenticator app is active." in body
+    assert "There are 10 out of 10 recovery codes available." in body
+    assert 'class="account"' in body  # in the site's own layout
