@@ -28,6 +28,18 @@ class User(AbstractUser):
             cache = self.__dict__["_group_names"] = set(self.groups.values_list("name", flat=True))
         return name in cache
 
+    def has_perm(self, perm, obj=None) -> bool:
+        """A superuser without a second factor has only the rules' permissions (as any
+        account): their powers wait for an authenticator app (accounts/mfa.py)."""
+        if self.is_active and self.is_superuser:
+            from rules import has_perm
+
+            from .mfa import has_totp
+
+            if not has_totp(self):
+                return has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
+
     @property
     def is_moderator(self) -> bool:
         return self.is_active and (self.is_superuser or self.in_group(MODERATORS_GROUP))

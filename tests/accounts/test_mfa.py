@@ -286,3 +286,21 @@ def test_the_dashboard_links_to_the_second_factor_page_which_says_what_is_set_up
     assert "Authentication using an authenticator app is active." in body
     assert "There are 10 out of 10 recovery codes available." in body
     assert 'class="account"' in body  # in the site's own layout
+
+
+def test_a_superuser_without_mfa_has_no_powers_beyond_an_ordinary_account(client):
+    ListingFactory(slug="comedor")
+    pending = ListingFactory(slug="pendiente", status=ListingStatus.PENDING)
+    root = verified(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(root)
+    response = client.post(
+        "/api/v1/listings/comedor/hide/", {"hidden": True}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["errors"]["detail"][0]
+    assert client.get("/api/v1/listings/pendiente/").status_code == 404
+    assert client.get(f"/en/dashboard/listings/{pending.slug}/").status_code == 404
+    with_totp(root)
+    root.refresh_from_db()
+    client.force_login(root)
+    assert client.get("/api/v1/listings/pendiente/").status_code == 200
