@@ -25,6 +25,8 @@ class ListingStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     REJECTED = "rejected", _("Rejected")
     ARCHIVED = "archived", _("Archived")
+    #: Merged into another listing (a duplicate): its slug redirects there.
+    MERGED = "merged", _("Merged into another listing")
 
 
 class LocationPrecision(models.TextChoices):
@@ -157,3 +159,5 @@ class AuditAction(models.TextChoices):
     EXACT_LOCATION_READ = "exact_location_read", _("Exact location read")
     NEED_FULFILLED = "need_fulfilled", _("Need marked as met")
     LISTINGS_IMPORTED = "listings_imported", _("Listings imported from a file")
+    MERGE = "merge", _("Duplicate listings merged")
+    MERGE_UNDO = "merge_undo", _("Merge of duplicate listings undone")

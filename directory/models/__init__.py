@@ -1,4 +1,5 @@
 from .listing import Contact, Listing, ListingMembership, LocationAccessGrant, OpeningPeriod
+from .merge import MergeRecord
 from .moderation import REPORTS_TO_HIDE, AuditEvent, Report
 from .need import Need
 from .sources import ListingSource
@@ -13,6 +14,7 @@ __all__ = [
     "ListingMembership",
     "ListingSource",
     "LocationAccessGrant",
+    "MergeRecord",
     "Need",
     "OpeningPeriod",
     "Place",

@@ -179,6 +179,16 @@ class Listing(models.Model):
     status_before_archive = models.CharField(
         _("status before archiving"), max_length=10, choices=ListingStatus.choices, blank=True
     )
+    #: A duplicate merged into another listing (status "merged"): its slug redirects there.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_listings",
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -22,6 +22,7 @@ from directory.models import (
     AuditEvent,
     ListingSource,
     LocationAccessGrant,
+    MergeRecord,
     OpeningPeriod,
     Report,
 )
@@ -108,6 +109,13 @@ def fill_every_table() -> str:
     Report.objects.create(listing=first, reason=ReportReason.CLOSED, message="closed?")
     AuditEvent.objects.create(action=AuditAction.LISTING_APPROVED, actor=moderator, listing=first)
     LogEntry.objects.log_actions(moderator.pk, [first], ADDITION)
+    # A merge of two of them, undone (both stay public).
+    MergeRecord.objects.create(
+        target=first,
+        source=listings[1],
+        moderator=moderator,
+        undone_at=datetime.datetime.now(datetime.UTC),
+    )
     # Factories write past the services: count what they wrote (pg_restore refreshes too).
     stats.refresh()
     return region.slug
