@@ -5,9 +5,10 @@ exact location audit-logged."""
 import json
 
 from django.http import Http404
+from django.urls import reverse
 
-from directory import selectors, services
-from directory.choices import AuditAction, LocationPrecision
+from directory import merge, selectors, services
+from directory.choices import AuditAction, ListingStatus, LocationPrecision
 from directory.models import Listing, Need
 from directory.rules import contact_visibilities
 from relay import services as relay
@@ -18,13 +19,31 @@ LANGUAGES = ("es", "pt", "fr", "en")
 
 
 def visible_listing(user, slug: str) -> Listing:
-    """The listing if this reader may see it (public, or theirs to edit/moderate), else 404."""
+    """The listing if this reader may see it (public, or theirs to edit/moderate), else 404.
+    A duplicate merged into another listing is gone (its detail answers 301 there)."""
     listing = Listing.objects.filter(slug=slug).first()
-    if listing is None:
+    if listing is None or listing.status == ListingStatus.MERGED:
         raise Http404
     if not listing.is_public and not user.has_perm("directory.view_unpublished_listing", listing):
         raise Http404
     return listing
+
+
+def merged_redirect(request, slug: str) -> str | None:
+    """The URL a merged duplicate's detail answers 301 to (its query string kept, so the
+    format too), or None when `slug` is not a merged listing this reader may follow."""
+    listing = Listing.objects.filter(slug=slug, status=ListingStatus.MERGED).first()
+    if listing is None:
+        return None
+    target = merge.redirect_target(listing)
+    if target is None or (
+        not target.is_public
+        and not request.user.has_perm("directory.view_unpublished_listing", target)
+    ):
+        return None
+    url = reverse("api:listing-detail", kwargs={"slug": target.slug})
+    query = request.META.get("QUERY_STRING", "")
+    return f"{url}?{query}" if query else url
 
 
 def can_see_need(user, need: Need) -> bool:

@@ -2,6 +2,7 @@
 `directory.selectors` builds the query, `api.rows` shapes plain rows, orjson renders."""
 
 from allauth.mfa.models import Authenticator
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -108,6 +109,9 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         )
 
     def retrieve(self, request, slug=None):
+        moved_to = detail.merged_redirect(request, slug)
+        if moved_to is not None:
+            return HttpResponsePermanentRedirect(moved_to)
         listing = detail.visible_listing(request.user, slug)
         return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
 

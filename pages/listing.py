@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.limits import WriteLimited, record_link_refusals
-from directory import hours, selectors, services
+from directory import hours, merge, selectors, services
 from directory.admin1 import address_admin1
 from directory.choices import ContactKind, ListingStatus, LocationPrecision
 from directory.content import localized, reader_language
@@ -37,9 +37,28 @@ REPORTS_PER_WINDOW = 5
 REPORT_WINDOW_SECONDS = 3600
 
 
+class MergedListing(Exception):
+    """The slug is a duplicate merged into `target`: its page answers 301 there."""
+
+    def __init__(self, target: Listing):
+        super().__init__(target.slug)
+        self.target = target
+
+
+def merged_target(user, listing: Listing) -> Listing | None:
+    """Where a merged listing leads, if this reader may see it (else None: a 404)."""
+    target = merge.redirect_target(listing)
+    if target is None:
+        return None
+    if not target.is_public and not user.has_perm("directory.view_unpublished_listing", target):
+        return None
+    return target
+
+
 def listing_for_reader(user, slug: str) -> Listing:
     """The listing with what its page shows (3 prefetch queries), if this reader may see it:
-    public, or unpublished and theirs or a moderator's. Otherwise 404."""
+    public, or unpublished and theirs or a moderator's. Otherwise 404; a listing merged
+    into another raises MergedListing."""
     listing = (
         Listing.objects.filter(slug=slug)
         .prefetch_related(
@@ -56,6 +75,11 @@ def listing_for_reader(user, slug: str) -> Listing:
     )
     if listing is None:
         raise Http404
+    if listing.status == ListingStatus.MERGED:
+        target = merged_target(user, listing)
+        if target is None:
+            raise Http404
+        raise MergedListing(target)
     if not listing.is_public and not user.has_perm("directory.view_unpublished_listing", listing):
         raise Http404
     return listing
@@ -215,6 +239,9 @@ def listing_context(request, listing, *, report_form=None, report_state="") -> d
         "hidden_reason": _hidden_reason(listing),
         "edit_url": _edit_url(user, listing),
         "join_url": _join_url(user, listing),
+        "merge_url": reverse("pages:moderation_merge", args=[listing.slug])
+        if user.is_authenticated and user.has_perm("directory.moderate_listing", listing)
+        else "",
         "report_form": report_form or ReportForm(),
         "report_state": report_state or request.GET.get("report", ""),
     }
@@ -248,7 +275,13 @@ def listing_url(listing) -> str:
 
 
 def listing_page(request, slug: str):
-    listing = listing_for_reader(request.user, slug)
+    try:
+        listing = listing_for_reader(request.user, slug)
+    except MergedListing as merged:
+        url = listing_url(merged.target)
+        if request.META.get("QUERY_STRING"):
+            url = f"{url}?{request.META['QUERY_STRING']}"
+        return redirect(url, permanent=True)
     return render(request, "pages/listing.html", listing_context(request, listing))
 
 
@@ -266,7 +299,11 @@ def _client_key(request, listing) -> str:
 
 def report(request, slug: str):
     """POST: store a report about the listing (no account needed), then say thank you."""
-    listing = listing_for_reader(request.user, slug)
+    try:
+        listing = listing_for_reader(request.user, slug)
+    except MergedListing as merged:
+        # A report about a merged duplicate is about the listing that was kept.
+        listing = listing_for_reader(request.user, merged.target.slug)
     if request.method != "POST":
         return redirect(listing_url(listing) + "#report")
     form = ReportForm(request.POST)

@@ -32,6 +32,11 @@ urlpatterns = [
     path("moderation/", moderation.queue, name="moderation"),
     path("moderation/listings/<slug:slug>/approve/", moderation.approve, name="moderation_approve"),
     path("moderation/listings/<slug:slug>/reject/", moderation.reject, name="moderation_reject"),
+    path(
+        "moderation/listings/<slug:slug>/merge/", moderation.merge_listing, name="moderation_merge"
+    ),
+    path("moderation/merges/<int:pk>/", moderation.merge_record, name="moderation_merge_record"),
+    path("moderation/merges/<int:pk>/undo/", moderation.merge_undo, name="moderation_merge_undo"),
     path("moderation/reports/<int:pk>/resolve/", moderation.resolve, name="moderation_resolve"),
     path("moderation/imports/", imports.upload_page, name="moderation_imports"),
     path(
