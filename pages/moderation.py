@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -311,7 +312,9 @@ def _merge_record_page(request, record, *, error="", status=200):
         "pages/moderation/merge_record.html",
         {
             "record": record,
-            "from_source": [labels[n] for n, side in record.choices.items() if side == "source"],
+            "from_source": [
+                capfirst(labels[n]) for n, side in record.choices.items() if side == "source"
+            ],
             "counts": {
                 "needs": len(moved.get("needs", [])),
                 "offers": len(moved.get("offers", [])),
