@@ -267,8 +267,17 @@ def listing_merge(
     before["source_status"] = source.status
     for name in from_source:
         setattr(target, name, getattr(source, name))
+    # Only what changes is validated (old rows may predate a validator), with both location
+    # fields when either changes (their constraint spans the two).
+    checked = set(from_source)
+    if checked & set(LOCATION_FIELDS):
+        checked |= set(LOCATION_FIELDS)
     try:
-        target.full_clean(validate_unique=False)
+        if checked:
+            target.full_clean(
+                exclude=[f.name for f in Listing._meta.concrete_fields if f.name not in checked],
+                validate_unique=False,
+            )
     except ValidationError as error:
         raise ValidationError(
             {

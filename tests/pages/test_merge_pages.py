@@ -75,8 +75,9 @@ def confirm(client, into="comedor-la-esperanza", **choices):
     return client.post(MERGE, data)
 
 
-def test_the_merge_page_offers_the_similar_listings(moderator, dup):
-    body = moderator.get(MERGE).content.decode()
+def test_the_merge_page_offers_the_similar_listings(moderator, dup, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        body = moderator.get(MERGE).content.decode()
     assert "Merge “Comedor Popular Esperanza” into another listing" in body
     assert "?into=comedor-la-esperanza" in body
 
@@ -84,7 +85,7 @@ def test_the_merge_page_offers_the_similar_listings(moderator, dup):
 def test_the_diff_shows_each_differing_field_with_the_listing_kept_chosen(
     moderator, dup, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         response = moderator.get(MERGE, {"into": "comedor-la-esperanza"})
     body = response.content.decode()
     assert response.status_code == 200
