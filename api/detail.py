@@ -21,7 +21,10 @@ LANGUAGES = ("es", "pt", "fr", "en")
 def visible_listing(user, slug: str) -> Listing:
     """The listing if this reader may see it (public, or theirs to edit/moderate), else 404.
     A duplicate merged into another listing is gone (its detail answers 301 there)."""
-    listing = Listing.objects.filter(slug=slug).first()
+    return shown_listing(user, Listing.objects.filter(slug=slug).first())
+
+
+def shown_listing(user, listing: Listing | None) -> Listing:
     if listing is None or listing.status == ListingStatus.MERGED:
         raise Http404
     if not listing.is_public and not user.has_perm("directory.view_unpublished_listing", listing):
@@ -29,11 +32,10 @@ def visible_listing(user, slug: str) -> Listing:
     return listing
 
 
-def merged_redirect(request, slug: str) -> str | None:
+def merged_redirect(request, listing: Listing | None) -> str | None:
     """The URL a merged duplicate's detail answers 301 to (its query string kept, so the
-    format too), or None when `slug` is not a merged listing this reader may follow."""
-    listing = Listing.objects.filter(slug=slug, status=ListingStatus.MERGED).first()
-    if listing is None:
+    format too), or None when it is not a merged listing this reader may follow."""
+    if listing is None or listing.status != ListingStatus.MERGED:
         return None
     target = merge.redirect_target(listing)
     if target is None or (

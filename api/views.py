@@ -109,10 +109,11 @@ class ListingViewSet(LeanListMixin, viewsets.GenericViewSet):
         )
 
     def retrieve(self, request, slug=None):
-        moved_to = detail.merged_redirect(request, slug)
+        listing = Listing.objects.filter(slug=slug).first()
+        moved_to = detail.merged_redirect(request, listing)
         if moved_to is not None:
             return HttpResponsePermanentRedirect(moved_to)
-        listing = detail.visible_listing(request.user, slug)
+        listing = detail.shown_listing(request.user, listing)
         return Response(detail.listing_detail(request, listing, geojson=wants_geojson(request)))
 
     def create(self, request):
