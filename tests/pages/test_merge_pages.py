@@ -130,6 +130,7 @@ def test_confirming_merges_and_every_public_surface_follows_in_the_same_request(
         "/api/v1/listings/export.geojson",
         "/en/needs/",
         "/en/needs/feed/",
+        "/ogc/collections/listings/items?f=json",
     ],
 )
 def test_the_duplicate_leaves_lists_search_exports_and_feeds(client, dup, people, path):
