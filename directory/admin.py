@@ -16,6 +16,7 @@ from .models import (
     Listing,
     ListingMembership,
     LocationAccessGrant,
+    MergeRecord,
     Need,
     OpeningPeriod,
     Place,
@@ -163,6 +164,23 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "action", "actor_repr", "object_repr"]
     list_filter = ["action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MergeRecord)
+class MergeRecordAdmin(admin.ModelAdmin):
+    """Read-only: merges are made and undone on the moderation pages (directory.merge)."""
+
+    list_display = ["merged_at", "source", "target", "moderator", "undone_at"]
+    raw_id_fields = ["source", "target", "moderator", "undone_by"]
 
     def has_add_permission(self, request):
         return False

@@ -12,7 +12,7 @@ from directory import merge, stats
 from directory.choices import AuditAction, ListingStatus
 from directory.models import AuditEvent, Listing, MergeRecord, Need
 from tests.directory.test_merge import make_duplicates, rows_of
-from tests.factories import ListingFactory
+from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +308,14 @@ def test_the_merge_page_of_a_merged_listing_says_where_it_went(moderator, dup, p
     body = moderator.get(MERGE).content.decode()
     assert "This listing was merged into “Comedor Popular La Esperanza”" in body
     assert "Undo the merge" in body
+
+
+def test_the_admin_shows_merges_read_only(client, dup, people):
+    record = merge.listing_merge(
+        target=dup["a"], source=dup["b"], choices={}, moderator=people["moderator"]
+    )
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    listing = client.get("/admin/directory/mergerecord/")
+    assert listing.status_code == 200 and b"Comedor Popular Esperanza" in listing.content
+    assert client.get(f"/admin/directory/mergerecord/{record.pk}/change/").status_code == 200
+    assert client.get("/admin/directory/mergerecord/add/").status_code == 403
