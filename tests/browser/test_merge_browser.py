@@ -51,6 +51,7 @@ def test_a_moderator_merges_a_near_duplicate_into_the_original_in_spanish(open_a
 
     page = site.visit("/moderation/", LANG)
     item = page.locator(f"#review-{duplicate.slug}")
+    shoot(page, "merge-queue-desktop-es")
     item.get_by_role(
         "link", name=re.compile(re.escape(t(LANG, "A duplicate? Merge into…")))
     ).click()
