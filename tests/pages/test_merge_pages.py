@@ -319,3 +319,13 @@ def test_the_admin_shows_merges_read_only(client, dup, people):
     assert listing.status_code == 200 and b"Comedor Popular Esperanza" in listing.content
     assert client.get(f"/admin/directory/mergerecord/{record.pk}/change/").status_code == 200
     assert client.get("/admin/directory/mergerecord/add/").status_code == 403
+
+
+def test_the_merge_post_costs_a_bounded_number_of_queries(
+    moderator, dup, django_assert_max_num_queries
+):
+    """Constant but for one update and one history row per need moved (two here)."""
+    page = moderator.get(MERGE, {"into": "comedor-la-esperanza"})
+    data = form_of(page.content.decode())
+    with django_assert_max_num_queries(60):
+        assert moderator.post(MERGE, data).status_code == 302
