@@ -54,7 +54,12 @@ class MergeIntoForm(GovukForm):
 class MergeForm(MergeIntoForm):
     """Step two: for each field where the two listings differ, whose value to keep."""
 
-    stamp = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    stamp = forms.CharField(
+        label=_("The page's version"),
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={"required": _("Open the comparison again and confirm from there.")},
+    )
 
     def __init__(self, *args, diffs=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 with a choice per field, the POST that merges (tiles and region statistics follow in the same
 request cycle), the 301s of the duplicate's addresses, undo, and bad input."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -235,6 +236,14 @@ def test_a_bad_choice_is_a_400_naming_the_field(moderator, dup):
     response = moderator.post(MERGE, data)
     assert response.status_code == 400
     assert 'href="#id_choose_summary_es"' in response.content.decode()
+    assert not MergeRecord.objects.exists()
+
+
+def test_a_form_without_its_version_is_a_400_naming_it(moderator, dup):
+    response = moderator.post(MERGE, {"into": "comedor-la-esperanza"})
+    assert response.status_code == 400
+    body = html.unescape(response.content.decode())
+    assert "The page's version: Open the comparison again" in body
     assert not MergeRecord.objects.exists()
 
 
