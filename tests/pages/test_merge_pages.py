@@ -338,3 +338,20 @@ def test_the_merge_post_costs_a_bounded_number_of_queries(
     data = form_of(page.content.decode())
     with django_assert_max_num_queries(60):
         assert moderator.post(MERGE, data).status_code == 302
+
+
+def test_names_are_escaped_on_the_merge_pages(moderator, dup, people):
+    hostile = '<script>alert("x")</script> Comedor Popular Esperanza'
+    Listing.objects.filter(pk=dup["a"].pk).update(name=hostile)
+    for params in ({}, {"into": "comedor-la-esperanza"}):
+        body = moderator.get(MERGE, params).content.decode()
+        assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+    record = merge.listing_merge(
+        target=Listing.objects.get(pk=dup["a"].pk),
+        source=dup["b"],
+        choices={},
+        moderator=people["moderator"],
+    )
+    for path in (f"/en/moderation/merges/{record.pk}/", "/en/moderation/", MERGE):
+        body = moderator.get(path).content.decode()
+        assert "<script>alert" not in body, path
