@@ -460,16 +460,17 @@ def merge_undo(*, record: MergeRecord, moderator, now=None) -> MergeRecord:
 # --- Reads for the pages -----------------------------------------------------------------------
 
 
-def merge_candidates(source: Listing, *, limit: int = 8) -> list[Listing]:
-    """Listings with a name like the duplicate's (trigram, on the index of migration 0003's
-    expression), the most alike first: where a moderator is likely to merge it into."""
+def merge_candidates(source: Listing, *, text: str = "", limit: int = 8) -> list[Listing]:
+    """Listings with a name like `text` (by default the duplicate's; trigram, on the index of
+    migration 0003's expression), the most alike first: where a moderator is likely to merge
+    it into."""
     from django.contrib.postgres.search import TrigramSimilarity
     from django.db.models import Value
     from django.db.models.functions import Lower
 
     from .search import Unaccent
 
-    text = Lower(Unaccent(Value(source.name)))
+    text = Lower(Unaccent(Value((text or source.name)[:200])))
     return list(
         Listing.objects.filter(status__in=TARGET_STATUSES)
         .exclude(pk=source.pk)

@@ -171,6 +171,7 @@ def _merge_listing(slug: str) -> Listing:
 
 
 def _merge_page(request, source, *, form, target=None, diffs=(), status=200, problems=()):
+    search = request.GET.get("q", "").strip().replace("\x00", "")[:200]
     merged_here = list(
         MergeRecord.objects.filter(target=source, undone_at__isnull=True)
         .select_related("source")
@@ -193,9 +194,10 @@ def _merge_page(request, source, *, form, target=None, diffs=(), status=200, pro
             "target": target,
             "form": form,
             "diffs": diffs,
-            "candidates": merge.merge_candidates(source)
+            "candidates": merge.merge_candidates(source, text=search)
             if target is None and source.status != ListingStatus.MERGED
             else [],
+            "search": search,
             "merged_here": [
                 {"record": record, "undoable": merge.undo_problem(record) is None}
                 for record in merged_here

@@ -83,6 +83,13 @@ def test_the_merge_page_offers_the_similar_listings(moderator, dup, django_asser
     assert "?into=comedor-la-esperanza" in body
 
 
+def test_the_listing_to_keep_can_be_searched_by_name(moderator, dup):
+    ListingFactory(slug="huerto", name="Huerto Comunitario El Sol")
+    body = moderator.get(MERGE, {"q": "huerto comunitario"}).content.decode()
+    assert "?into=huerto" in body and "?into=comedor-la-esperanza" not in body
+    assert moderator.get(MERGE, {"q": "\x00" + "x" * 5000}).status_code == 200
+
+
 def test_the_diff_shows_each_differing_field_with_the_listing_kept_chosen(
     moderator, dup, django_assert_max_num_queries
 ):
