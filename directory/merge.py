@@ -11,6 +11,8 @@ What each table does, so that nothing is forgotten (every foreign key to Listing
 
 - `Need`, `relay.Offer`, `Report`, `ListingSource`: every row moves to A (an import of B's
   source record then updates A).
+- `relay.JoinRequest`: moves to A, except a pending request of someone who already keeps A
+  or already asks to join it (it stays on B, answered by A's).
 - `ListingMembership`, `LocationAccessGrant`: moved, except a person A already has (A's row
   is kept; B's is removed and kept in the record to come back on undo).
 - `Contact`, `OpeningPeriod`: when B's are chosen they swap with A's (A's wait on B), else
@@ -35,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relay.models import Offer
+from relay.models import JoinRequest, JoinState, Offer
 
 from . import stats
 from .choices import AuditAction, ListingStatus
@@ -311,6 +313,20 @@ def listing_merge(
     for name, model in (("offers", Offer), ("reports", Report), ("sources", ListingSource)):
         moved[name] = _ids(model.objects.filter(listing=source))
         _move(model, moved[name], target)
+    moved["join_requests"] = _ids(
+        JoinRequest.objects.filter(listing=source).exclude(
+            Q(state=JoinState.PENDING)
+            & (
+                Q(requester__in=ListingMembership.objects.filter(listing=target).values("user"))
+                | Q(
+                    requester__in=JoinRequest.objects.filter(
+                        listing=target, state=JoinState.PENDING
+                    ).values("requester")
+                )
+            )
+        )
+    )
+    _move(JoinRequest, moved["join_requests"], target)
     moved["memberships"] = _move_people(ListingMembership, source, target, ("role", "created_at"))
     moved["location_access_grants"] = _move_people(
         LocationAccessGrant, source, target, ("granted_by_id", "created_at")
@@ -416,7 +432,12 @@ def merge_undo(*, record: MergeRecord, moderator, now=None) -> MergeRecord:
         moderator,
         reason,
     )
-    for name, model in (("offers", Offer), ("reports", Report), ("sources", ListingSource)):
+    for name, model in (
+        ("offers", Offer),
+        ("reports", Report),
+        ("sources", ListingSource),
+        ("join_requests", JoinRequest),
+    ):
         model.objects.filter(pk__in=moved.get(name, []), listing=target).update(listing=source)
     for name, model in (
         ("memberships", ListingMembership),

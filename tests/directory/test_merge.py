@@ -24,7 +24,7 @@ from directory.models import (
     OpeningPeriod,
     Report,
 )
-from relay.models import Offer
+from relay.models import JoinRequest, Offer
 from tests.factories import (
     CategoryFactory,
     ContactFactory,
@@ -32,6 +32,7 @@ from tests.factories import (
     MembershipFactory,
     NeedFactory,
     RegionFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,7 @@ def test_every_foreign_key_to_a_listing_is_handled_by_the_merge():
         "reports",
         "sources",
         "offers",
+        "join_requests",
         "merges_in",
         "merges_out",
         "merged_listings",
@@ -196,6 +198,26 @@ def test_a_merge_moves_every_row_to_the_listing_kept(dup, people):
     assert b.status == ListingStatus.MERGED and b.merged_into == a and b.merged_at
     assert record.moved["memberships"]["removed"][0]["user"] == lead
     assert not Listing.objects.public().filter(pk=b.pk).exists()
+
+
+def test_requests_to_join_move_to_the_listing_kept_and_back_on_undo(dup, people):
+    a, b = dup["a"], dup["b"]
+    asker = UserFactory(username="asker")
+    moves = JoinRequest.objects.create(
+        listing=b, requester=asker, message="Cocino ahí.", language="es"
+    )
+    # Someone asking to join both: A's request stands, B's stays on B.
+    both = UserFactory(username="both")
+    on_a = JoinRequest.objects.create(listing=a, requester=both, message="Yo.", language="es")
+    stays = JoinRequest.objects.create(listing=b, requester=both, message="Yo.", language="es")
+    record = do_merge(dup, people)
+    assert JoinRequest.objects.get(pk=moves.pk).listing_id == a.pk
+    assert JoinRequest.objects.get(pk=stays.pk).listing_id == b.pk
+    assert JoinRequest.objects.get(pk=on_a.pk).listing_id == a.pk
+    assert record.moved["join_requests"] == [moves.pk]
+    merge.merge_undo(record=record, moderator=people["moderator"])
+    assert JoinRequest.objects.get(pk=moves.pk).listing_id == b.pk
+    assert JoinRequest.objects.get(pk=stays.pk).listing_id == b.pk
 
 
 def test_the_fields_chosen_from_the_duplicate_are_taken_and_the_others_kept(dup, people):

@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from accounts.models import WriteLimitHit
 from directory import stats
 from directory.choices import AuditAction, ReportReason
 from directory.models import (
@@ -27,7 +28,7 @@ from directory.models import (
     Report,
 )
 from ops import backups
-from relay.models import Offer
+from relay.models import JoinRequest, Offer
 from tests.factories import (
     CategoryFactory,
     ContactFactory,
@@ -37,6 +38,7 @@ from tests.factories import (
     PlaceFactory,
     RegionFactory,
     UserFactory,
+    with_totp,
 )
 
 NEAR_ME = "/api/v1/listings/?lat=19.43&lng=-99.13&radius_km=50"
@@ -116,6 +118,11 @@ def fill_every_table() -> str:
         moderator=moderator,
         undone_at=datetime.datetime.now(datetime.UTC),
     )
+    with_totp(moderator)  # allauth.mfa's authenticator
+    JoinRequest.objects.create(
+        listing=first, requester=moderator, message="¿Me suman?", language="es"
+    )
+    WriteLimitHit.objects.create(user=lead, kind=WriteLimitHit.Kind.LINKS, action="listing")
     # Factories write past the services: count what they wrote (pg_restore refreshes too).
     stats.refresh()
     return region.slug
