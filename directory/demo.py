@@ -29,6 +29,7 @@ from .content import set_translations
 from .importers import (
     RegionSource,
     americas_country_codes,
+    boundaries_batch,
     load_gazetteer,
     load_regions,
     name_gazetteer_admin1,
@@ -311,11 +312,12 @@ def ensure_demo_people(password: str) -> list[str]:
 def load_demo(log=print, *, password: str | None = None) -> dict[str, int]:
     """Everything the demo needs; fast when it is already loaded."""
     log(f"{load_categories()} categories")
-    load_demo_regions(log)
-    if not Place.objects.exists():
-        load_gazetteer(americas_country_codes() | {"US"}, progress=log)
-    elif named := name_gazetteer_admin1():
-        log(f"{named} places given their state or province name")
+    with boundaries_batch():
+        load_demo_regions(log)
+        if not Place.objects.exists():
+            load_gazetteer(americas_country_codes() | {"US"}, progress=log)
+        elif named := name_gazetteer_admin1():
+            log(f"{named} places given their state or province name")
     with stats.batch():
         created = load_demo_listings()
     log(f"{created} demo listings added ({Listing.objects.count()} in all)")

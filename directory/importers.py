@@ -6,7 +6,9 @@ a bad feature stops the load with a message naming it, and the database is left 
 
 import csv
 import logging
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.text import slugify
 
 from .admin1 import admin1_lookup
@@ -26,6 +29,34 @@ logger = logging.getLogger(__name__)
 
 class ImportRefused(Exception):
     """The input cannot be loaded; the message says which record and why."""
+
+
+#: Sent when regions or the gazetteer were loaded, in the loading transaction: what is
+#: drawn from them (the basemap, `mapping.basemap`) is rebuilt then.
+boundaries_changed = Signal()
+
+_batch = threading.local()
+
+
+@contextmanager
+def boundaries_batch():
+    """Several loads at once (the demo): what depends on them is rebuilt once, at the end."""
+    _batch.depth = getattr(_batch, "depth", 0) + 1
+    _batch.pending = getattr(_batch, "pending", False)
+    try:
+        yield
+    finally:
+        _batch.depth -= 1
+    if _batch.depth == 0 and _batch.pending:
+        _batch.pending = False
+        boundaries_changed.send(sender=boundaries_batch)
+
+
+def _boundaries_changed() -> None:
+    if getattr(_batch, "depth", 0):
+        _batch.pending = True
+    else:
+        boundaries_changed.send(sender=load_regions)
 
 
 @dataclass(frozen=True)
@@ -206,6 +237,7 @@ def load_regions(
         if not row["translations"]:
             setattr(region, f"name_{source.name_language}", row["name"])
         region.save()
+    _boundaries_changed()
     return len(rows), repaired
 
 
@@ -289,6 +321,7 @@ def load_gazetteer(
     progress(f"{len(cities)} cities")
     Place.objects.bulk_create(zips, batch_size=2000)
     progress(f"{len(zips)} ZIP codes")
+    _boundaries_changed()
     return {"cities": len(cities), "zip_codes": len(zips)}
 
 

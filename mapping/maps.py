@@ -1,8 +1,10 @@
 """Small maps built with folium (DESIGN.md §5): one page of results, or one listing's place.
 
-Every asset comes from Tejido's own static files: folium's class-wide CDN lists are replaced
-on each map instance (never on the class, which other code shares). No user text passes
-through folium: its Popup runs ``${...}`` and its Tooltip does not escape.
+The basemap is drawn by ``static/js/basemap.js`` as on every other map (Tejido's own vector
+tiles, or a configured ``TILE_URL``). Every asset comes from Tejido's own static files:
+folium's class-wide CDN lists are replaced on each map instance (never on the class, which
+other code shares). No user text passes through folium: its Popup runs ``${...}`` and its
+Tooltip does not escape.
 
 The results map is one folium map per height, built once per process and reused
 (docs/decisions/0012): its script draws the points of the JSON data block next to it (escaped
@@ -44,6 +46,8 @@ from django.utils.translation import gettext as _
 from directory.choices import ListingKind, LocationPrecision, NeedKind
 from directory.privacy import CELLS_PER_DEGREE, cell_size_degrees
 from jinja2 import Template
+
+from . import basemap
 
 __all__ = ["KIND_COLOURS", "MapAssets", "RenderedMap", "place_map", "results_map"]
 
@@ -255,8 +259,25 @@ def _new_map(location: tuple[float, float], *, zoom: int, tiles: bool = True) ->
     return m
 
 
+class _Basemap(MacroElement):
+    """The basemap (``TejidoBasemap.add``, ``static/js/basemap.js``): Tejido's own vector
+    basemap, or the raster tiles of a configured ``TILE_URL``; the same script as every
+    other map of the site."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "TejidoBasemap.add({{ this._parent.get_name() }}, {{ this.config|tojson }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Basemap"
+        self.config = basemap.client_config()
+
+
 def _add_tiles(m: folium.Map) -> None:
-    folium.TileLayer(tiles=settings.TILE_URL, attr=settings.TILE_ATTRIBUTION, max_zoom=19).add_to(m)
+    _Basemap().add_to(m)
 
 
 def _render(m: folium.Map, *, height: str, label: str, modifier: str) -> RenderedMap:
@@ -286,7 +307,7 @@ def _build(m: folium.Map, *, height: str) -> _Built:
             js.append(_local(child.url))
         elif isinstance(child, CssLink):
             css.append(_local(child.url))
-    assets = MapAssets(css=(*css, static(MAPS_CSS)), js=(*js, static(MAPS_JS)))
+    assets = MapAssets(css=(*css, static(MAPS_CSS)), js=(*js, *basemap.scripts(), static(MAPS_JS)))
 
     name = m.get_name()
     inner = root.script.render()

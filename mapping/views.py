@@ -1,9 +1,12 @@
-"""The vector tiles endpoint and its data version (contract in `mapping.tiles`)."""
+"""The vector tiles endpoints and their data versions: the listings (contract in
+`mapping.tiles`) and the basemap (`mapping.basemap`)."""
 
 import hashlib
 import re
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,7 +28,7 @@ from api.schema import ERRORS
 from api.throttles import AnonThrottle, UserThrottle
 from directory.filters import TileFilterSet, clean_query
 
-from . import tiles
+from . import basemap, tiles
 
 #: A year: a URL that names the data version never changes.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -136,3 +139,90 @@ class TileVersionView(APIView):
                 {name: [_("Unknown parameter.")] for name in request.query_params}
             )
         return Response({"version": tiles.version()}, headers={"Cache-Control": "no-cache"})
+
+
+@extend_schema(
+    summary="A Mapbox Vector Tile of Tejido's own basemap",
+    description=(
+        "Layers `land` (MultiPolygon: the countries' union; the water is the rest), "
+        "`boundaries` (MultiLineString per `level`: country, admin1 from zoom 3, admin2 from "
+        "zoom 7) and `places` (Point: name, kind, rank, tier), names in `lang`. Zoom 0-19."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "lang",
+            {"type": "string", "enum": ["es", "pt", "fr", "en"]},
+            description="The language of the names (default: the request's language).",
+        ),
+        OpenApiParameter(
+            "v",
+            {"type": "string", "pattern": VERSION_PATTERN.pattern},
+            description=(
+                "The basemap's version (GET /api/v1/tiles/basemap/version): with the current "
+                "one, the tile is cached for a year."
+            ),
+        ),
+    ],
+    responses={
+        (200, tiles.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="MVT"),
+        304: OpenApiResponse(description="Not modified (If-None-Match)."),
+        400: ERRORS[400],
+        404: ERRORS[404],
+        429: ERRORS[429],
+    },
+)
+class BasemapTileView(APIView):
+    renderer_classes = [MVTRenderer, JSONRenderer]
+    throttle_classes = tile_throttles()
+
+    def get(self, request, z: int, x: int, y: int):
+        if not basemap.in_range(z, x, y):
+            raise NotFound(
+                _("There is no such tile (zoom 0 to %(max)s, x and y below 2^zoom).")
+                % {"max": basemap.MAX_ZOOM}
+            )
+        errors = {
+            name: [_("Unknown parameter.")]
+            for name in request.query_params
+            if name not in {"lang", "v", "format"}
+        }
+        lang = request.query_params.get("lang")
+        if lang is not None and lang not in basemap.languages():
+            errors["lang"] = [_("Give one of the site's languages: es, pt, fr or en.")]
+        wanted = request.query_params.get("v")
+        if wanted is not None and not VERSION_PATTERN.match(wanted):
+            errors["v"] = [_("Give the version from /api/v1/tiles/basemap/version.")]
+        if errors:
+            raise ValidationError(errors)
+        chosen = lang or (get_language() or settings.LANGUAGE_CODE)[:2]
+        if chosen not in basemap.languages():
+            chosen = settings.LANGUAGE_CODE
+        body = basemap.tile(z, x, y, chosen)
+        current = wanted is not None and wanted == basemap.version()
+        etag = etag_of(body)
+        headers = {"Cache-Control": IMMUTABLE if current else SHORT, "ETag": etag}
+        if lang is None:
+            headers["Vary"] = "Accept-Language"
+        if matches(request.headers.get("If-None-Match", ""), etag):
+            return Response(status=304, headers=headers)
+        return HttpResponse(body, headers=headers, content_type=tiles.MEDIA_TYPE)
+
+
+@extend_schema(
+    summary="The version of the basemap",
+    description="Changes whenever the basemap is rebuilt; put it in basemap tile URLs as `v`.",
+    responses={
+        200: inline_serializer("BasemapVersion", {"version": serializers.CharField()}),
+        429: ERRORS[429],
+    },
+)
+class BasemapVersionView(APIView):
+    renderer_classes = [JSONRenderer]
+    throttle_classes = tile_throttles()
+
+    def get(self, request):
+        if request.query_params:
+            raise ValidationError(
+                {name: [_("Unknown parameter.")] for name in request.query_params}
+            )
+        return Response({"version": basemap.version()}, headers={"Cache-Control": "no-cache"})

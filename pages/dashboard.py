@@ -4,7 +4,6 @@ Every write goes through `directory.services` / `directory.moderation` with the 
 the API sends; permissions come from `directory.rules`."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +17,7 @@ from accounts.limits import record_link_refusals
 from directory import duplicates, gazetteer, moderation, services
 from directory.choices import AuditAction, LocationPrecision, MembershipRole, NeedStatus
 from directory.models import Listing, Need, Place
+from mapping import basemap
 from relay import joins
 
 from . import listing_forms as lf
@@ -138,8 +138,7 @@ def _render_listing_form(
         "previews": previews,
         "preview": previews.get(chosen, previews[LocationPrecision.AREA]),
         "errors": error_summary(form, contacts, hours),
-        "tile_url": settings.TILE_URL,
-        "tile_attribution": settings.TILE_ATTRIBUTION,
+        "basemap": basemap.client_config(),
         "precision_choices": [
             (value, label, previews[value]) for value, label in LocationPrecision.choices
         ],

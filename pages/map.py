@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
 from django import forms
-from django.conf import settings
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_safe
 from directory import filters, selectors
 from directory.choices import AccessFact, ListingKind, NeedKind
 from directory.filters import TileFilterSet
+from mapping import basemap
 from mapping.maps import KIND_COLOURS
 
 from .cards import CategoryNames
@@ -123,7 +123,7 @@ def _config(request, *, tile_filters: str, kinds: list[str], embedded: bool) -> 
         "kinds": kinds,
         "colours": {str(kind): colour for kind, colour in KIND_COLOURS.items()},
         "labels": {kind: str(label) for kind, label in ListingKind.choices},
-        "basemap": {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION},
+        "basemap": basemap.client_config(),
         "embedded": embedded,
         "language": (request.LANGUAGE_CODE or "en")[:2],
         "text": {

@@ -14,7 +14,6 @@ import json
 import math
 
 from django import forms
-from django.conf import settings
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
 from django.http import JsonResponse
@@ -34,6 +33,7 @@ from directory.choices import ListingKind, NeedKind, RegionLevel
 from directory.content import localized, reader_language
 from directory.gazetteer import region_with_outline
 from directory.models import Region
+from mapping import basemap
 from mapping.maps import KIND_COLOURS
 
 from .region_downloads import download, download_url
@@ -219,7 +219,7 @@ def regions(request):
         "areas_url": f"{reverse('pages:regions_areas')}?shade={shade}",
         "shade_label": str(SHADES[shade]),
         "states_from_zoom": STATES_FROM_ZOOM,
-        "basemap": {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION},
+        "basemap": basemap.client_config(),
     }
     return render(
         request,
@@ -467,10 +467,7 @@ def region(request, slug: str):
         "shade_label": str(SHADES[shade]),
         "gap_colour": "#1f2933",
         "need_colour": NEED_COLOURS[-1],
-        "basemap": {
-            "url": settings.TILE_URL,
-            "attribution": settings.TILE_ATTRIBUTION,
-        },
+        "basemap": basemap.client_config(),
         "text": {
             "gap": _("No listing of this kind within the distance"),
             "population": _("People"),

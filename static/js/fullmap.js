@@ -156,7 +156,8 @@
 
     var map = L.map(box, { zoomControl: true, worldCopyJump: true, maxZoom: 18, minZoom: 2 });
     map.fitBounds([[-45, -120], [55, -40]]);
-    L.tileLayer(config.basemap.url, { attribution: config.basemap.attribution, maxZoom: 19 }).addTo(map);
+    // The basemap's names below the listings' counts (their grid is in the tile pane, 200).
+    window.TejidoBasemap.add(map, config.basemap, { labelsZIndex: 190 });
 
     var visible = {};
     config.kinds.forEach(function (kind) { visible[kind] = true; });

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var root = document.getElementById("point-picker");
-  if (!root || typeof L === "undefined") { return; }
+  if (!root || typeof L === "undefined" || !window.TejidoBasemap) { return; }
   var latField = document.getElementById(root.dataset.latField);
   var lngField = document.getElementById(root.dataset.lngField);
   var precisionName = root.dataset.precisionName;
@@ -33,7 +33,7 @@
   root.hidden = false;
   var mapNode = root.querySelector(".point-picker__map");
   var map = L.map(mapNode, { scrollWheelZoom: false });
-  L.tileLayer(root.dataset.tiles, { maxZoom: 19, attribution: root.dataset.attribution }).addTo(map);
+  window.TejidoBasemap.add(map, JSON.parse(root.dataset.basemap || "{}"));
   var marker = null;
   var cell = null;
 

@@ -23,7 +23,7 @@
     var data = JSON.parse(block.textContent);
     var text = data.text;
     var map = L.map(box, { scrollWheelZoom: false, maxZoom: 14, zoomSnap: 0.25 });
-    L.tileLayer(data.basemap.url, { attribution: data.basemap.attribution, maxZoom: 19 }).addTo(map);
+    window.TejidoBasemap.add(map, data.basemap);
 
     var outline = data.outline ? L.geoJSON(data.outline, {
       interactive: false,

@@ -50,9 +50,7 @@
     if (!block || !box || !window.L) return;
     var data = JSON.parse(block.textContent);
     var map = L.map(box, { scrollWheelZoom: false, maxZoom: 9, minZoom: 2, zoomSnap: 0.25 });
-    if (data.basemap.url) {
-      L.tileLayer(data.basemap.url, { attribution: data.basemap.attribution, maxZoom: 19 }).addTo(map);
-    }
+    window.TejidoBasemap.add(map, data.basemap);
     map.setView([15, -85], 2.5);
 
     fetch(data.areas_url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })

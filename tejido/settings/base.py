@@ -202,13 +202,11 @@ STORAGES = {
 }
 
 # --- Maps -------------------------------------------------------------------------------------
-TILE_URL = env("TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-TILE_ATTRIBUTION = env(
-    "TILE_ATTRIBUTION",
-    default=(
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-    ),
-)
+# Empty (the default): Tejido's own vector basemap, served from the regions and the gazetteer
+# (mapping/basemap.py); no request leaves the site. A raster tile server instead, e.g.
+# "https://tiles.example.org/{z}/{x}/{y}.png" with its TILE_ATTRIBUTION (README: providers).
+TILE_URL = env("TILE_URL", default="")
+TILE_ATTRIBUTION = env("TILE_ATTRIBUTION", default="")
 
 # --- Accounts (django-allauth) ---------------------------------------------------------------
 LOGIN_URL = "account_login"
@@ -250,7 +248,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "ops.cache.ForgivingRedisCache"
 
-# --- Content-Security-Policy (django-csp 4): no third-party origin but the basemap's tiles ----
+# --- Content-Security-Policy (django-csp 4): no third-party origin but a configured TILE_URL --
 # Inline scripts (the maps' folium code) carry the request's nonce: templates write
 # nonce="{{ request.csp_nonce }}". No 'unsafe-inline' for styles either: Leaflet positions
 # its panes, tiles and markers through element.style (CSSOM, which CSP does not govern),

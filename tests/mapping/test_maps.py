@@ -2,7 +2,10 @@
 and the Content-Security-Policy they run under."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 from unittest import mock
 
 import folium
@@ -57,7 +60,12 @@ def test_every_map_loads_only_local_leaflet_and_its_own_glue():
     for rendered in all_maps():
         assert rendered.assets == MapAssets(
             css=("/static/vendor/leaflet/leaflet.css", "/static/css/maps.css"),
-            js=("/static/vendor/leaflet/leaflet.js", "/static/js/maps.js"),
+            js=(
+                "/static/vendor/leaflet/leaflet.js",
+                "/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
+                "/static/js/basemap.js",
+                "/static/js/maps.js",
+            ),
         )
         assert not [url for url in rendered.assets if "http" in url or url.startswith("//")]
 
@@ -136,7 +144,7 @@ def test_results_map_script_draws_its_own_data_block_before_any_tile_and_no_mark
     }
     assert json.loads(draw.group(4)) == {"padding": [32, 32], "maxZoom": 15}
     assert rendered.script.count("TejidoMaps.draw(") == 1
-    assert rendered.script.index("TejidoMaps.draw(") < rendered.script.index("L.tileLayer(")
+    assert rendered.script.index("TejidoMaps.draw(") < rendered.script.index("TejidoBasemap.add(")
     # the points are in the data block only: folium draws no marker and fits to nothing
     for call in ("L.circleMarker(", "L.marker(", ".fitBounds(", "19.41", "99.11"):
         assert call not in rendered.script
@@ -262,34 +270,86 @@ def test_place_map_of_a_hidden_listing_is_none():
 # --- tiles and CSP --------------------------------------------------------------------------
 
 
+BASEMAP_CALL = re.compile(r"TejidoBasemap\.add\((map_[0-9a-f]+), (\{.*?\})\);")
+
+
+def basemap_config(rendered) -> dict:
+    (match,) = BASEMAP_CALL.findall(rendered.script)
+    assert match[0] == rendered.name
+    return json.loads(match[1])
+
+
+def test_every_map_draws_tejidos_own_basemap_by_default():
+    assert settings.TILE_URL == ""
+    for rendered in all_maps():
+        config = basemap_config(rendered)
+        assert config["url"] == ""
+        assert config["tiles"] == "/api/v1/tiles/basemap/{z}/{x}/{y}.pbf"
+        assert config["version"] == "/api/v1/tiles/basemap/version"
+        for source in ("Natural Earth", "US Census", "INEGI", "GeoNames", "CC BY 4.0"):
+            assert source in config["attribution"]
+        assert "L.tileLayer" not in rendered.script
+        assert "openstreetmap" not in rendered.script
+
+
 @override_settings(
     TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png", TILE_ATTRIBUTION="Example tiles"
 )
-def test_basemap_comes_from_the_tile_settings():
+def test_a_configured_tile_url_keeps_the_raster_basemap():
     rendered = results_map(points(1))
-    assert 'L.tileLayer(\n                "https://tiles.example.org/{z}/{x}/{y}.png"' in (
-        rendered.script
-    )
-    assert '"attribution": "Example tiles"' in rendered.script
+    assert basemap_config(rendered) == {
+        "url": "https://tiles.example.org/{z}/{x}/{y}.png",
+        "attribution": "Example tiles",
+    }
+    # basemap.js draws it with L.tileLayer; VectorGrid is not loaded for it
+    assert "/static/js/basemap.js" in rendered.assets.js
+    assert not [url for url in rendered.assets.js if "vectorgrid" in url]
     assert "openstreetmap" not in rendered.script
     with override_settings(TILE_URL="https://other.example.org/{z}/{x}/{y}.png"):
         assert "other.example.org" in results_map(points(1)).script
 
 
-def test_csp_allows_images_from_the_tile_host_of_tile_url_only():
+def test_csp_names_no_other_host_with_the_own_basemap():
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
-    assert settings.TILE_URL == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    assert directives["img-src"] == ["'self'", "data:", "https://tile.openstreetmap.org"]
+    assert settings.TILE_URL == ""
+    assert directives["img-src"] == ["'self'", "data:"]
+    assert directives["connect-src"] == ["'self'"]
     others = [
         source
-        for name, sources in directives.items()
-        if name != "img-src"
+        for sources in directives.values()
         for source in sources
         if "http" in str(source) or "*" in str(source)
     ]
     assert others == []
     assert "'unsafe-inline'" not in directives["script-src"]
     assert "'unsafe-inline'" not in directives["style-src"]
+
+
+def test_csp_allows_images_from_a_configured_tile_host_only():
+    """The policy is built when the settings load: read in a process with TILE_URL set."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps({k: [str(s) for s in v] for k, v in "
+        "settings.CONTENT_SECURITY_POLICY['DIRECTIVES'].items()}))"
+    )
+    env = {
+        **os.environ,
+        "TILE_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+        "DJANGO_SETTINGS_MODULE": "tejido.settings.test",
+    }
+    output = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    directives = json.loads(output.strip().splitlines()[-1])
+    assert directives["img-src"] == ["'self'", "data:", "https://*.tiles.example.org"]
+    others = [
+        source
+        for name, sources in directives.items()
+        if name != "img-src"
+        for source in sources
+        if "http" in source or "*" in source
+    ]
+    assert others == []
 
 
 def test_map_markup_has_no_inline_handlers_styles_or_javascript_urls():
@@ -329,7 +389,7 @@ def test_pages_are_served_with_a_content_security_policy(client):
     assert "default-src 'self'" in header
     assert "object-src 'none'" in header
     assert "frame-ancestors 'none'" in header
-    assert "img-src 'self' data: https://tile.openstreetmap.org" in header
+    assert "img-src 'self' data:;" in header or header.endswith("img-src 'self' data:")
     assert re.search(r"script-src 'self'( 'nonce-[A-Za-z0-9+/=]+')?(;|$)", header)
     # every nonce the page uses is the header's; a page with a map has one
     body = response.content.decode()
