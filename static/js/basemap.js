@@ -8,14 +8,16 @@
  * tile by a grid layer of its own (Leaflet.VectorGrid draws no text). Nothing of it is
  * interactive: its panes take no pointer events, so clicks reach the map and what is on it.
  *
- * Labels: countries first, then cities from the most populous, each written unless it
- * would overlap one already written (a simple greedy pass per tile over the tile and the
- * 128 px around it, which the tiles carry: a label across a tile edge is written by both
- * tiles, the same way in both). Text has a white halo, 12 px or more (legible on a phone).
+ * Labels: one canvas over the view; countries first, then cities from the most populous,
+ * each written unless it would overlap one already written (a simple greedy pass). The
+ * tiles carry the places up to 128 px around them, so a name near a tile edge is known to
+ * both; each place is written once. Text has a white halo, 12 px or more (legible on a
+ * phone).
  * No innerHTML, no eval (strict CSP); styles go through the CSSOM.
  */
 (function () {
   "use strict";
+  if (!window.L) return;
 
   var WATER = "#b9cdd9";
   var LAND = "#f3f1ea";
@@ -23,6 +25,7 @@
   var FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif";
   var HALO = "rgba(255, 255, 255, 0.92)";
   var CACHED_TILES = 256;
+  var DEFAULT_LABELS_Z = 450;
 
   var LINES = {
     country: { color: "#6f7780", weight: 1.2, opacity: 0.9 },
@@ -111,77 +114,153 @@
     return (Number(a.properties.rank) || 0) - (Number(b.properties.rank) || 0);
   }
 
-  /* Writes the labels of a tile's "places" layer on `canvas` (size px a side). */
-  function writeLabels(canvas, tile, size, ratio) {
-    var layer = tile && tile.layers && tile.layers.places;
-    if (!layer || !layer.features || !layer.features.length) return 0;
-    var scale = size / (layer.extent || 4096);
-    var context = canvas.getContext("2d");
-    context.scale(ratio, ratio);
-    context.textBaseline = "middle";
-    context.lineJoin = "round";
-    var features = layer.features.slice().sort(priority);
-    var boxes = [];
-    var written = 0;
-    features.forEach(function (feature) {
-      var point = feature.geometry && feature.geometry[0] && feature.geometry[0][0];
-      var name = String(feature.properties.name || "");
-      if (!point || !name) return;
-      var x = point.x * scale;
-      var y = point.y * scale;
-      var style = lettering(feature.properties);
-      context.font = style.font;
-      var width = context.measureText(name).width;
-      var height = parseInt(style.font.split(" ")[1], 10) || 12;
-      var left = style.dot ? x + 5 : x - width / 2;
-      // The box a label takes, with a margin: two labels are at least 4 px apart.
-      var box = [left - (style.dot ? 8 : 2), y - height / 2 - 2, left + width + 2, y + height / 2 + 2];
-      if (overlaps(box, boxes)) return;
-      boxes.push(box);
-      if (box[2] < 0 || box[0] > size || box[3] < 0 || box[1] > size) return; // a neighbour's
-      if (style.dot) {
-        context.beginPath();
-        context.arc(x, y, 2.5, 0, 2 * Math.PI);
-        context.fillStyle = style.colour;
-        context.strokeStyle = HALO;
-        context.lineWidth = 1.5;
-        context.fill();
-        context.stroke();
-      }
-      context.strokeStyle = HALO;
-      context.lineWidth = 3;
-      context.strokeText(name, left, y);
-      context.fillStyle = style.colour;
-      context.fillText(name, left, y);
-      written += 1;
-    });
-    return written;
-  }
+  /* The place names of the view, written on one canvas over the map: the "places" of the
+   * tiles that cover it (the same requests as the shapes' tiles), each place once, countries
+   * first and then by rank, a name left out where it would overlap one already written.
+   * Redrawn when the map stops moving and as tiles arrive; hidden while zooming. */
+  var Labels = L.Layer.extend({
+    initialize: function (source, paneName) {
+      this._source = source;
+      this.options.pane = paneName;
+      this._generation = 0;
+      this.written = 0;
+    },
 
-  function labelsLayer(source, paneName) {
-    var Labels = L.GridLayer.extend({
-      createTile: function (coords, done) {
-        var size = this.getTileSize().x;
-        var ratio = Math.min(window.devicePixelRatio || 1, 3);
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(size * ratio);
-        canvas.height = Math.round(size * ratio);
-        canvas.style.width = size + "px";
-        canvas.style.height = size + "px";
-        source.tile(coords).then(
-          function (tile) {
-            canvas.dataset.labels = String(writeLabels(canvas, tile, size, ratio));
-            done(null, canvas);
-          },
-          function () {
-            done(null, canvas);
-          }
-        );
-        return canvas;
-      },
-    });
-    return new Labels({ pane: paneName, interactive: false, maxZoom: 19, updateWhenZooming: false });
-  }
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "tejido-basemap-labels");
+      this._canvas.setAttribute("aria-hidden", "true");
+      // The site's `canvas { max-width: 100% }` would shrink it to its pane's zero width.
+      this._canvas.style.maxWidth = "none";
+      this._canvas.style.maxHeight = "none";
+      this.getPane().appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this._update, this);
+      map.on("zoomstart", this._hide, this);
+      this._update();
+    },
+
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this._update, this);
+      map.off("zoomstart", this._hide, this);
+      L.DomUtil.remove(this._canvas);
+      this._canvas = null;
+      this._generation += 1;
+    },
+
+    _hide: function () {
+      if (this._canvas) this._canvas.style.visibility = "hidden";
+    },
+
+    _update: function () {
+      var map = this._map;
+      if (!map || !this._canvas) return;
+      var generation = (this._generation += 1);
+      var zoom = Math.max(0, Math.min(19, Math.round(map.getZoom())));
+      var bounds = map.getPixelBounds(map.getCenter(), zoom);
+      var count = Math.pow(2, zoom);
+      var jobs = [];
+      var min = bounds.min.divideBy(256).floor();
+      var max = bounds.max.divideBy(256).floor();
+      for (var y = Math.max(0, min.y); y <= Math.min(count - 1, max.y); y++) {
+        for (var x = min.x; x <= max.x; x++) {
+          jobs.push({ x: x, y: y, z: zoom, wrapped: ((x % count) + count) % count });
+        }
+      }
+      var layer = this;
+      var tiles = [];
+      var pending = null;
+      function redraw() {
+        pending = null;
+        if (generation === layer._generation) layer._draw(tiles);
+      }
+      jobs.forEach(function (job) {
+        layer._source
+          .tile({ x: job.wrapped, y: job.y, z: job.z })
+          .then(function (tile) {
+            tiles.push({ job: job, tile: tile });
+            if (!pending) pending = window.requestAnimationFrame(redraw);
+          })
+          .catch(function () {});
+      });
+      if (!jobs.length) this._draw(tiles);
+    },
+
+    _draw: function (tiles) {
+      var map = this._map;
+      var canvas = this._canvas;
+      if (!map || !canvas) return;
+      var size = map.getSize();
+      var ratio = Math.min(window.devicePixelRatio || 1, 3);
+      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      canvas.width = Math.round(size.x * ratio);
+      canvas.height = Math.round(size.y * ratio);
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      canvas.style.visibility = "visible";
+      var context = canvas.getContext("2d");
+      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      context.textBaseline = "middle";
+      context.lineJoin = "round";
+
+      var seen = {};
+      var places = [];
+      tiles.forEach(function (entry) {
+        var layer = entry.tile && entry.tile.layers && entry.tile.layers.places;
+        if (!layer || !layer.features) return;
+        var scale = 256 / (layer.extent || 4096);
+        layer.features.forEach(function (feature) {
+          var p = feature.properties || {};
+          var key = p.kind + ":" + p.rank;
+          var at = feature.geometry && feature.geometry[0] && feature.geometry[0][0];
+          if (!at || !p.name || seen[key]) return;
+          seen[key] = true;
+          var global = L.point(
+            (entry.job.x * 256 + at.x * scale),
+            (entry.job.y * 256 + at.y * scale)
+          );
+          var point = map.latLngToContainerPoint(map.unproject(global, entry.job.z));
+          places.push({ properties: p, name: String(p.name), x: point.x, y: point.y });
+        });
+      });
+      places.sort(priority);
+
+      var boxes = [];
+      var written = 0;
+      places.forEach(function (place) {
+        var style = lettering(place.properties);
+        context.font = style.font;
+        var width = context.measureText(place.name).width;
+        var height = parseInt(style.font.split(" ")[1], 10) || 12;
+        var left = style.dot ? place.x + 5 : place.x - width / 2;
+        // The box a name takes, with a margin: two names are at least 4 px apart.
+        var box = [
+          left - (style.dot ? 8 : 2),
+          place.y - height / 2 - 2,
+          left + width + 2,
+          place.y + height / 2 + 2,
+        ];
+        if (box[2] < 0 || box[0] > size.x || box[3] < 0 || box[1] > size.y) return;
+        if (overlaps(box, boxes)) return;
+        boxes.push(box);
+        if (style.dot) {
+          context.beginPath();
+          context.arc(place.x, place.y, 2.5, 0, 2 * Math.PI);
+          context.fillStyle = style.colour;
+          context.strokeStyle = HALO;
+          context.lineWidth = 1.5;
+          context.fill();
+          context.stroke();
+        }
+        context.strokeStyle = HALO;
+        context.lineWidth = 3;
+        context.strokeText(place.name, left, place.y);
+        context.fillStyle = style.colour;
+        context.fillText(place.name, left, place.y);
+        written += 1;
+      });
+      this.written = written;
+      canvas.dataset.written = String(written);
+    },
+  });
 
   function tilesUrl(config, version) {
     var query = [];
@@ -204,7 +283,7 @@
     if (!config || !config.tiles || !L.VectorGrid || !L.VectorGrid.Protobuf) return group;
     map.getContainer().style.background = WATER;
     var shapesPane = pane(map, "tejidoBasemap", 150);
-    var labelsPane = pane(map, "tejidoBasemapLabels", options.labelsZIndex || 450);
+    var labelsPane = pane(map, "tejidoBasemapLabels", options.labelsZIndex || DEFAULT_LABELS_Z);
     var Vector = vectorLayerClass();
 
     function start(version) {
@@ -220,7 +299,7 @@
         fetchOptions: { credentials: "same-origin" },
       });
       group.addLayer(shapes);
-      group.addLayer(labelsLayer(shapes, labelsPane));
+      group.addLayer(new Labels(shapes, labelsPane));
     }
 
     if (!config.version) {
