@@ -266,7 +266,8 @@ class _Basemap(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "TejidoBasemap.add({{ this._parent.get_name() }}, {{ this.config|tojson }});"
+        "TejidoBasemap.add({{ this._parent.get_name() }}, {{ this.config|tojson }}, "
+        "{{ this.options|tojson }});"
         "{% endmacro %}"
     )
 
@@ -274,6 +275,8 @@ class _Basemap(MacroElement):
         super().__init__()
         self._name = "Basemap"
         self.config = basemap.client_config()
+        # The names below the points and cells (the overlay pane, 400), not over them.
+        self.options = {"labelsZIndex": 390}
 
 
 def _add_tiles(m: folium.Map) -> None:

@@ -270,12 +270,13 @@ def test_place_map_of_a_hidden_listing_is_none():
 # --- tiles and CSP --------------------------------------------------------------------------
 
 
-BASEMAP_CALL = re.compile(r"TejidoBasemap\.add\((map_[0-9a-f]+), (\{.*?\})\);")
+BASEMAP_CALL = re.compile(r"TejidoBasemap\.add\((map_[0-9a-f]+), (\{.*?\}), (\{.*?\})\);")
 
 
 def basemap_config(rendered) -> dict:
     (match,) = BASEMAP_CALL.findall(rendered.script)
     assert match[0] == rendered.name
+    assert json.loads(match[2]) == {"labelsZIndex": 390}  # names under the points
     return json.loads(match[1])
 
 

@@ -1,5 +1,6 @@
 """The small maps in a real Chromium, under the site's Content-Security-Policy: hostile names
-stay text, nothing leaves the machine but tile requests, and nothing is refused or fails."""
+stay text, nothing leaves the machine (the basemap is Tejido's own), and nothing is refused or
+fails."""
 
 import mimetypes
 import threading
@@ -52,6 +53,7 @@ POINTS = [
 @pytest.fixture
 def served_page():
     """A page of four maps, served from 127.0.0.1 with the CSP header its response got."""
+    basemap_requests = []
     response = map_page(
         [
             results_map(POINTS),
@@ -67,6 +69,16 @@ def served_page():
             path = unquote(urlsplit(self.path).path)
             if path == "/":
                 self._send(200, body, "text/html; charset=utf-8", policy)
+                return
+            # The basemap's own API (tests/mapping/test_basemap.py, and drawn from PostGIS in
+            # tests/browser/test_basemap_browser.py): here a version and empty tiles.
+            if path == "/api/v1/tiles/basemap/version":
+                basemap_requests.append(path)
+                self._send(200, b'{"version": "1"}', "application/json")
+                return
+            if path.startswith("/api/v1/tiles/basemap/") and path.endswith(".pbf"):
+                basemap_requests.append(path)
+                self._send(200, b"", "application/vnd.mapbox-vector-tile")
                 return
             found = path.startswith("/static/") and finders.find(path[len("/static/") :])
             if found:
@@ -90,7 +102,7 @@ def served_page():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", policy
+    yield f"http://127.0.0.1:{server.server_address[1]}/", policy, basemap_requests
     server.shutdown()
     server.server_close()
 
@@ -98,7 +110,7 @@ def served_page():
 def test_maps_render_hostile_names_as_text_with_no_request_elsewhere_and_no_error(served_page):
     from playwright.sync_api import expect, sync_playwright
 
-    url, policy = served_page
+    url, policy, basemap_requests = served_page
     assert "'unsafe-inline'" not in policy and "'nonce-" in policy
     tile_host = urlsplit(settings.TILE_URL).hostname
     tiles, leaks, dialogs, console_errors, page_errors = [], [], [], [], []
@@ -203,7 +215,10 @@ def test_maps_render_hostile_names_as_text_with_no_request_elsewhere_and_no_erro
 
     assert alerted and dialogs == []
     assert leaks == []
-    assert tiles and all(urlsplit(t).hostname == tile_host for t in tiles)
+    # the own basemap (TILE_URL empty): no tile server elsewhere; each map asked ours
+    assert tiles == []
+    assert "/api/v1/tiles/basemap/version" in basemap_requests
+    assert len([p for p in basemap_requests if p.endswith(".pbf")]) >= 4
     assert violations == []
     assert console_errors == []
     assert page_errors == []
