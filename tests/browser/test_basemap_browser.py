@@ -4,6 +4,7 @@ embed, a region page and a results map draw the land, the borders and the names 
 and 1280 px."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
@@ -13,7 +14,7 @@ from directory.choices import ListingKind, LocationPrecision, RegionLevel
 from directory.models import Listing
 from mapping import basemap, tiles
 from tests.browser.helpers import shoot
-from tests.factories import ListingFactory, PlaceFactory, RegionFactory, box
+from tests.factories import ListingFactory, PlaceFactory, RegionFactory, UserFactory, box
 
 WHERE = (-99.13321, 19.43261)
 
@@ -190,3 +191,20 @@ def test_results_map_draws_the_own_basemap(site, device, basemap_data, requests)
     assert_own_basemap(site, requests)
     assert page.locator(".tejido-map--results path.leaflet-interactive").count() == 3
     shoot(page, f"basemap-results-{device}")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"], indirect=True)
+def test_point_picker_draws_the_own_basemap_and_a_tap_still_picks(open_as, device, basemap_data):
+    lead = UserFactory()
+    EmailAddress.objects.create(user=lead, email=lead.email, verified=True, primary=True)
+    site = open_as(lead, device)
+    requests = []
+    site.page.on("request", lambda request: requests.append(request.url))
+    page = site.visit("/dashboard/listings/new/")
+    page.locator("#point-picker").scroll_into_view_if_needed()
+    wait_for_basemap(page, "#point-picker", names=False)
+    assert_own_basemap(site, requests)
+    box = page.locator(".point-picker__map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.locator("#id_latitude").input_value() != ""
+    shoot(page, f"basemap-point-picker-{device}")
