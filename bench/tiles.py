@@ -6,7 +6,11 @@ For each zoom, the densest tile (the most public listings) is built on every req
 cache sits in front), through Django in process, and its SQL alone; printed: p50 / p95 ms,
 size raw and gzip, features, each beside its budget. Then the first view of the Americas
 on a phone (12 tiles of zoom 3), filtered tiles (stored and counted live), the time of a
-full rebuild and of a public write with the upkeep of its tiles.
+full rebuild and of a public write with the upkeep of its tiles. Last, the basemap's tiles
+(mapping/basemap.py): for each zoom the densest of the candidate tiles (the most vertices and
+names of the zoom's band), in Spanish: p50 / p95 ms, SQL p95, KB raw and gzip, beside the
+same budgets (aim: 50 KB). `--only basemap` measures the basemap alone (it does not depend on
+the listings: any database with the demo's boundaries and gazetteer will do).
 """
 
 import argparse
@@ -25,6 +29,10 @@ P95_MS, MAX_KB, AIM_KB, CELL_FEATURES, POINT_FEATURES, PHONE_KB = 50, 100, 50, 1
 ZOOMS = (0, 2, 3, 4, 6, 8, 9, 10, 11, 12, 13, 14, 16, 18, 20)
 #: Zoom 3 tiles over the Americas (x: 135°W to 0°, y: 66°N to 66°S) as a phone's first view.
 AMERICAS_Z3 = [(3, x, y) for x in (1, 2, 3) for y in (2, 3, 4, 5)]
+BASEMAP_ZOOMS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16)
+#: Candidate tiles per zoom for the densest basemap tile: the heaviest by vertices and names.
+BASEMAP_CANDIDATES = 30
+WORLD_M = 40075016.68557849
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -115,6 +123,109 @@ def measure(client, cursor, tile, params: dict, requests: int) -> dict:
     }
 
 
+def basemap_candidates(cursor, z: int) -> list[tuple[int, int, int]]:
+    """The tiles of zoom z with the most vertices of the zoom's band and names (each name
+    counted as 20 vertices), by the centres of the stored pieces."""
+    cursor.execute(
+        """
+        WITH weighted AS (
+          SELECT ST_PointOnSurface(geom) AS at, ST_NPoints(geom) AS weight
+          FROM mapping_basemap_shape WHERE band = mapping_basemap_band(%(z)s)
+          UNION ALL
+          SELECT geom, 20 FROM mapping_basemap_label
+          WHERE min_zoom <= %(z)s AND max_zoom >= %(z)s
+        )
+        SELECT x, y FROM (
+          SELECT least(greatest(floor((ST_X(at) + %(half)s) / %(size)s), 0), %(last)s)::int AS x,
+                 least(greatest(floor((%(half)s - ST_Y(at)) / %(size)s), 0), %(last)s)::int AS y,
+                 sum(weight) AS weight
+          FROM weighted GROUP BY 1, 2
+        ) t ORDER BY weight DESC, x, y LIMIT %(limit)s
+        """,
+        {
+            "z": z,
+            "half": WORLD_M / 2,
+            "size": WORLD_M / 2**z,
+            "last": 2**z - 1,
+            "limit": BASEMAP_CANDIDATES,
+        },
+    )
+    return [(z, x, y) for x, y in cursor.fetchall()]
+
+
+def densest_basemap_tile(cursor, z: int) -> tuple[int, int, int]:
+    """Of the candidates, the tile of the most bytes (in Spanish)."""
+    sizes = []
+    for tile in basemap_candidates(cursor, z) or [(z, 0, 0)]:
+        cursor.execute("SELECT length(mapping_basemap_tile(%s, %s, %s, 'es'))", list(tile))
+        sizes.append((cursor.fetchone()[0] or 0, tile))
+    return max(sizes)[1]
+
+
+def measure_basemap(client, cursor, tile, requests: int) -> dict:
+    z, x, y = tile
+    path = f"/api/v1/tiles/basemap/{z}/{x}/{y}.pbf"
+    api, raw = [], []
+    for n in range(requests + 5):
+        started = time.perf_counter()
+        response = client.get(path, {"lang": "es"}, SERVER_NAME="localhost")
+        api_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        cursor.execute("SELECT mapping_basemap_tile(%s, %s, %s, 'es')", [z, x, y])
+        cursor.fetchone()
+        sql_ms = (time.perf_counter() - started) * 1000
+        if n >= 5:
+            api.append(api_ms)
+            raw.append(sql_ms)
+    assert response.status_code == 200, response.content[:200]
+    body = response.content
+    layer, count = features(body)
+    return {
+        "api50": percentile(api, 50),
+        "api95": percentile(api, 95),
+        "sql95": percentile(raw, 95),
+        "kb": len(body) / 1024,
+        "bytes": len(body),
+        "gz": len(gzip.compress(body)) / 1024,
+        "layer": layer,
+        "features": count,
+    }
+
+
+def basemap_rows(client, cursor, requests: int) -> list[bool]:
+    """The densest basemap tile of each zoom against p95 ≤ 50 ms and ≤ 50 KB (the aim)."""
+    from mapping import basemap
+
+    started = time.perf_counter()
+    version = basemap.refresh()
+    rebuilt = time.perf_counter() - started
+    cursor.execute(
+        "SELECT count(*), sum(ST_NPoints(geom)), "
+        "pg_total_relation_size('mapping_basemap_shape') / 1048576 FROM mapping_basemap_shape"
+    )
+    pieces, vertices, size_mb = cursor.fetchone()
+    say(
+        f"Basemap — {pieces:,} stored pieces ({vertices or 0:,} vertices, {size_mb} MB); "
+        f"rebuilt in {rebuilt:.1f} s (version {version}); names in Spanish"
+    )
+    say(
+        f"{'tile':<28} {'API p50':>7}  {'API p95 ms':>17}  {'SQL p95':>7}  {'KB':>16}"
+        f"  {'gzip KB':>6}  {'bytes':>6}  layers"
+    )
+    checks = []
+    for z in BASEMAP_ZOOMS:
+        tile = densest_basemap_tile(cursor, z)
+        r = measure_basemap(client, cursor, tile, requests)
+        ok = [r["api95"] <= P95_MS, r["kb"] <= AIM_KB]
+        checks += ok
+        say(
+            f"{f'basemap z{z} {tile[1]}/{tile[2]}':<28} {r['api50']:>7.1f}  {r['api95']:>6.1f} "
+            f"[≤{P95_MS} {verdict(ok[0])}]  {r['sql95']:>7.1f}  {r['kb']:>6.1f} "
+            f"[≤{AIM_KB} {verdict(ok[1])}]  {r['gz']:>6.1f}  {r['bytes']:>6}  {r['layer']}"
+        )
+    return checks
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -136,6 +247,9 @@ def main() -> None:
     parser.add_argument(
         "--rebuild", action="store_true", help="time a full rebuild of the map's rows first"
     )
+    parser.add_argument(
+        "--only", choices=["basemap"], help="measure only the basemap's tiles (no listings)"
+    )
     args = parser.parse_args()
     setup_django()
     load_at_start = os.getloadavg()[0]
@@ -147,6 +261,11 @@ def main() -> None:
 
     client = Client()
     verdicts: list[bool] = []
+    if args.only == "basemap":
+        with connection.cursor() as cursor:
+            verdicts += basemap_rows(client, cursor, args.requests)
+        say(f"basemap budgets: {verdicts.count(True)} PASS, {verdicts.count(False)} FAIL")
+        return
     with connection.cursor() as cursor:
         total = Listing.objects.public().count()
         rebuild = "not rebuilt (--rebuild times it)"
@@ -218,6 +337,7 @@ def main() -> None:
             f"first view of the Americas (12 tiles of z3): {sum(phone):.1f} KB gzip "
             f"[≤{PHONE_KB} {verdict(ok)}]"
         )
+        verdicts += basemap_rows(client, cursor, args.requests)
     say(f"tile budgets: {verdicts.count(True)} PASS, {verdicts.count(False)} FAIL")
     say(
         f"others' CPU: load average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} "

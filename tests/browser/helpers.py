@@ -1,10 +1,11 @@
 """What the browser tests share: a guard that keeps every page on the test server, the axe check
 and the screenshots.
 
-A page visited by a test may only talk to the live server. The basemap's tiles
-(tile.openstreetmap.org) are the one outside request a page is allowed to *attempt*: they are
-aborted and counted apart. Anything else, a console error, an uncaught exception or a dialog
-(``alert`` and friends) fails the test.
+A page visited by a test may only talk to the live server (the basemap is Tejido's own,
+TILE_URL being empty). Raster tiles of tile.openstreetmap.org, should a test configure them,
+are the one outside request a page is allowed to *attempt*: they are aborted and counted
+apart. Anything else, a console error, an uncaught exception or a dialog (``alert`` and
+friends) fails the test.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import translation
 
-#: The basemap's tile host (settings.TILE_URL by default): attempted, aborted, counted apart.
+#: A raster tile host a test may configure (TILE_URL): attempted, aborted, counted apart.
 TILE_HOST = re.compile(r"(^|\.)tile\.openstreetmap\.org$")
 
 #: The viewports the pages are designed for: a cheap phone first, then a laptop.

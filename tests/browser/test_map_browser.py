@@ -1,6 +1,6 @@
 """The full map, its embed and the regional maps in a real browser, at 390 px and 1280 px:
 vector tiles drawn on canvas, popups built as text from the public detail (a hostile name
-raises no dialog), nothing fetched from another host but the basemap's tiles (aborted)."""
+raises no dialog), nothing fetched from another host (the basemap is Tejido's own)."""
 
 import pytest
 from django.contrib.gis.geos import Point
