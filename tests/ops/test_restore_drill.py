@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import WriteLimitHit
 from directory import stats
-from directory.choices import AuditAction, ReportReason
+from directory.choices import AuditAction, RegionLevel, ReportReason
 from directory.models import (
     AuditEvent,
     ListingSource,
@@ -27,6 +27,7 @@ from directory.models import (
     OpeningPeriod,
     Report,
 )
+from mapping import basemap
 from ops import backups
 from relay.models import JoinRequest, Offer
 from tests.factories import (
@@ -38,12 +39,18 @@ from tests.factories import (
     PlaceFactory,
     RegionFactory,
     UserFactory,
+    box,
     with_totp,
 )
 
 NEAR_ME = "/api/v1/listings/?lat=19.43&lng=-99.13&radius_km=50"
 #: The tile of zoom 10 holding Mexico City's centre, and the aggregate tile above it.
-TILES = ("/api/v1/tiles/10/229/455.pbf", "/api/v1/tiles/3/1/3.pbf")
+#: And the basemap's tile of the same place (land and a country's name).
+TILES = (
+    "/api/v1/tiles/10/229/455.pbf",
+    "/api/v1/tiles/3/1/3.pbf",
+    "/api/v1/tiles/basemap/3/1/3.pbf?lang=es",
+)
 
 
 def tables() -> list[str]:
@@ -69,6 +76,7 @@ def fill_every_table() -> str:
     from allauth.account.models import EmailAddress, EmailConfirmation
 
     region = RegionFactory(slug="cdmx")
+    RegionFactory(slug="mx", level=RegionLevel.COUNTRY, geom=box(-118, 14, -86, 32))
     root = CategoryFactory(slug="food")
     food_bank = CategoryFactory(slug="food-bank", parent=root)
     lead = UserFactory(username="lead")
@@ -125,6 +133,7 @@ def fill_every_table() -> str:
     WriteLimitHit.objects.create(user=lead, kind=WriteLimitHit.Kind.LINKS, action="listing")
     # Factories write past the services: count what they wrote (pg_restore refreshes too).
     stats.refresh()
+    basemap.refresh()
     return region.slug
 
 
