@@ -62,9 +62,15 @@ class TileThrottle(AnonThrottle):
     rate = "1200/min"
 
 
-def tile_throttles() -> list:
+class BasemapThrottle(TileThrottle):
+    """The basemap's tiles come with the listings' at each pan or zoom: a rate of their own."""
+
+    scope = "basemap"
+
+
+def tile_throttles(anonymous=TileThrottle) -> list:
     """The tiles' own rate for anonymous clients, unless the settings lift throttles."""
-    return [TileThrottle, UserThrottle] if api_settings.DEFAULT_THROTTLE_CLASSES else []
+    return [anonymous, UserThrottle] if api_settings.DEFAULT_THROTTLE_CLASSES else []
 
 
 def etag_of(body: bytes) -> str:
@@ -173,7 +179,7 @@ class TileVersionView(APIView):
 )
 class BasemapTileView(APIView):
     renderer_classes = [MVTRenderer, JSONRenderer]
-    throttle_classes = tile_throttles()
+    throttle_classes = tile_throttles(BasemapThrottle)
 
     def get(self, request, z: int, x: int, y: int):
         if not basemap.in_range(z, x, y):
@@ -218,7 +224,7 @@ class BasemapTileView(APIView):
 )
 class BasemapVersionView(APIView):
     renderer_classes = [JSONRenderer]
-    throttle_classes = tile_throttles()
+    throttle_classes = tile_throttles(BasemapThrottle)
 
     def get(self, request):
         if request.query_params:

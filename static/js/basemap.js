@@ -155,11 +155,13 @@
       if (!map || !this._canvas) return;
       var generation = (this._generation += 1);
       var zoom = Math.max(0, Math.min(19, Math.round(map.getZoom())));
-      var bounds = map.getPixelBounds(map.getCenter(), zoom);
+      // The view in pixels of the tiles' zoom (the map's may be fractional).
+      var bounds = map.getPixelBounds();
+      var scale = map.getZoomScale(zoom, map.getZoom());
       var count = Math.pow(2, zoom);
       var jobs = [];
-      var min = bounds.min.divideBy(256).floor();
-      var max = bounds.max.divideBy(256).floor();
+      var min = bounds.min.multiplyBy(scale).divideBy(256).floor();
+      var max = bounds.max.multiplyBy(scale).divideBy(256).floor();
       for (var y = Math.max(0, min.y); y <= Math.min(count - 1, max.y); y++) {
         for (var x = min.x; x <= max.x; x++) {
           jobs.push({ x: x, y: y, z: zoom, wrapped: ((x % count) + count) % count });
@@ -209,7 +211,8 @@
         var scale = 256 / (layer.extent || 4096);
         layer.features.forEach(function (feature) {
           var p = feature.properties || {};
-          var key = p.kind + ":" + p.rank;
+          // Once each, in each copy of the world on the screen.
+          var key = p.kind + ":" + p.rank + ":" + Math.floor(entry.job.x / Math.pow(2, entry.job.z));
           var at = feature.geometry && feature.geometry[0] && feature.geometry[0][0];
           if (!at || !p.name || seen[key]) return;
           seen[key] = true;
