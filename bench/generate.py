@@ -92,7 +92,7 @@ def load_reference(clock) -> bool:
     from django.db.migrations.recorder import MigrationRecorder
 
     from directory.demo import load_categories, load_demo_regions
-    from directory.importers import americas_country_codes, load_gazetteer
+    from directory.importers import americas_country_codes, boundaries_batch, load_gazetteer
     from directory.models import Category, Place
 
     recorder = MigrationRecorder(connection)
@@ -106,11 +106,13 @@ def load_reference(clock) -> bool:
     )
     if not Category.objects.exists():
         say(f"{clock()}  {load_categories()} categories")
-    load_demo_regions(lambda message: say(f"{clock()}  {message}"))
-    if not Place.objects.filter(kind="city").exists():
-        load_gazetteer(
-            americas_country_codes() | {"US"}, progress=lambda m: say(f"{clock()}  gazetteer: {m}")
-        )
+    with boundaries_batch():  # the basemap is rebuilt once, after both
+        load_demo_regions(lambda message: say(f"{clock()}  {message}"))
+        if not Place.objects.filter(kind="city").exists():
+            load_gazetteer(
+                americas_country_codes() | {"US"},
+                progress=lambda m: say(f"{clock()}  gazetteer: {m}"),
+            )
     return applied > 0
 
 
