@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from directory.choices import RegionLevel
-from directory.importers import RegionSource, load_regions
+from directory.importers import RegionSource, boundaries_batch, load_regions
 from mapping import basemap
 from tests.factories import PlaceFactory, RegionFactory, box
 
@@ -282,3 +282,25 @@ def test_the_tile_reads_the_shapes_of_its_band_through_the_index(world):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "mapping_basemap_shape_band_geom" in plan
+
+
+def test_several_loads_in_a_batch_rebuild_the_basemap_once(tmp_path):
+    paths = []
+    for code, bounds in (("484", (-118, 14, -86, 32)), ("840", (-125, 32, -66, 49))):
+        path = tmp_path / f"{code}.geojson"
+        feature = {
+            "type": "Feature",
+            "id": code,
+            "properties": {"name": f"Country {code}"},
+            "geometry": json.loads(box(*bounds).geojson),
+        }
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+        paths.append(path)
+    before = int(basemap.version())
+    with boundaries_batch():
+        for path in paths:
+            load_regions(
+                RegionSource(path=path, level=RegionLevel.COUNTRY, slug_prefix=f"c{path.stem}-")
+            )
+        assert int(basemap.version()) == before
+    assert int(basemap.version()) == before + 1
