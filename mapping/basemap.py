@@ -38,12 +38,14 @@ __all__ = ["ATTRIBUTION", "MAX_ZOOM", "MEDIA_TYPE", "client_config", "in_range",
 
 #: Tiles are served up to the maps' last zoom (Leaflet's maxZoom 19 everywhere).
 MAX_ZOOM = 19
-#: The sources of the shapes and names (their licences: fixtures/regions/README.md and
-#: fixtures/gazetteer/README.md). Markup: Leaflet's attribution control shows it as HTML.
+#: The sources of the shapes and names: Natural Earth (through world-atlas), the US Census
+#: Bureau (through us-atlas), INEGI (through libpysal) and GeoNames (their licences:
+#: fixtures/regions/README.md and fixtures/gazetteer/README.md). Short, for a phone's map.
+#: Markup: Leaflet's attribution control shows it as HTML.
 ATTRIBUTION = (
-    '<a href="https://www.naturalearthdata.com/">Natural Earth</a> (world-atlas), '
-    '<a href="https://www.census.gov/geographies/mapping-files.html">US Census Bureau</a>, '
-    '<a href="https://www.inegi.org.mx/">INEGI</a> (libpysal), '
+    '<a href="https://www.naturalearthdata.com/">Natural Earth</a>, '
+    '<a href="https://www.census.gov/geographies/mapping-files.html">US Census</a>, '
+    '<a href="https://www.inegi.org.mx/">INEGI</a>, '
     '<a href="https://www.geonames.org/">GeoNames</a> '
     '(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)'
 )

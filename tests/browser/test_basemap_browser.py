@@ -134,7 +134,7 @@ def test_full_map_draws_the_own_basemap(site, device, basemap_data, requests):
     )
     assert water == "rgb(185, 205, 217)"
     attribution = page.locator("#fullmap .leaflet-control-attribution").inner_text()
-    for source in ("Natural Earth", "US Census Bureau", "INEGI", "GeoNames", "CC BY 4.0"):
+    for source in ("Natural Earth", "US Census", "INEGI", "GeoNames", "CC BY 4.0"):
         assert source in attribution
     # The names never take a click: the listings under them still answer (their own tests).
     assert (
