@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -321,11 +321,23 @@ def _shown(record, name: str) -> str:
         return f"{shown.y:.4f}, {shown.x:.4f}" if shown is not None else "–"
     if name == "service_area":
         return "✓" if value else "–"
+    labels = _choice_labels(record, name)
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(str(labels.get(item, item)) for item in value)
     if value in (None, ""):
         return ""
-    return str(value)
+    return str(labels.get(value, value))
+
+
+def _choice_labels(record, name: str) -> dict:
+    """{value: label} of a field with choices (or of an array's items), else {}: a moderator
+    reads "Neighbourhood (about 1 km)", not "area"."""
+    try:
+        model_field = record._meta.get_field(name)
+    except FieldDoesNotExist:
+        return {}
+    model_field = getattr(model_field, "base_field", model_field)
+    return dict(model_field.flatchoices) if model_field.choices else {}
 
 
 def _label(name: str) -> str:

@@ -10,7 +10,7 @@ from django.contrib.gis.geos import Point
 
 from directory.models import Listing
 from tests.duplicates_scenario import AT_200_M, NEAR_NAME, existing_kitchen
-from tests.factories import UserFactory
+from tests.factories import UserFactory, with_totp
 
 from .helpers import t
 
@@ -72,7 +72,7 @@ def moderator(committed_db):
 
     person = UserFactory(username="moderadora", email="moderadora@example.org")
     person.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return person
+    return with_totp(person)  # moderation needs a second factor
 
 
 def pending_near_duplicate(**overrides) -> Listing:

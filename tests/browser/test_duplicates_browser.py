@@ -4,6 +4,8 @@ its leads to join it, and saves once the lead says it is a different project."""
 
 # ruff: noqa: F811 (the fixtures imported from .duplicates are the tests' arguments)
 
+import re
+
 import pytest
 
 from directory.choices import ListingStatus
@@ -78,17 +80,25 @@ def test_lead_is_warned_of_a_near_duplicate_then_saves_a_different_project(
     shoot(page, f"duplicate-saved-{device}-{LANG}")
 
 
-@pytest.mark.parametrize("device", ["desktop"], indirect=True)
-def test_moderator_sees_a_pending_listing_beside_its_suspected_duplicate(
-    open_as,
-    kitchen,
-    moderator,
-    device,
+def test_a_lead_lists_a_near_duplicate_in_portuguese_and_a_moderator_merges_it_in_spanish(
+    open_as, kitchen, second_lead, moderator
 ):
-    pending = pending_near_duplicate()
-    site = open_as(moderator, device)
-    page = site.visit("/moderation/", "en")
-    review = page.locator(f"#review-{pending.slug}")
+    """The whole way of a duplicate: made on a phone in Portuguese (warned, and saved as "a
+    different project" anyway), then merged at 1280 px in Spanish into the listing that was
+    there first, whose page the duplicate's address then opens."""
+    lead = open_as(second_lead, "phone")
+    page = lead.visit("/dashboard/listings/new/", "pt")
+    fill_listing_form(page, "pt")
+    submit_new_listing(page, "pt")
+    duplicate_warning(page, "pt")
+    page.get_by_role("button", name=t("pt", "This is a different project: save it")).click()
+    page.wait_for_url("**/pt/dashboard/")
+    duplicate = Listing.objects.get(name=NEAR_NAME)
+    assert duplicate.status == ListingStatus.PENDING
+
+    site = open_as(moderator, "desktop")
+    page = site.visit("/moderation/", "es")
+    review = page.locator(f"#review-{duplicate.slug}")
     aside = review.locator("aside.suspected")
     assert aside.get_by_role("link", name=kitchen.name, exact=True).is_visible()
     facts = review.locator(".review-facts")
@@ -97,4 +107,31 @@ def test_moderator_sees_a_pending_listing_beside_its_suspected_duplicate(
     no_horizontal_scroll(page)
     assert_accessible(page)
     review.scroll_into_view_if_needed()
-    shoot(page, f"moderation-duplicates-{device}-en")
+    shoot(page, "duplicate-queue-desktop-es")
+
+    review.get_by_role("link", name=t("es", "A duplicate? Merge into…")).click()
+    page.wait_for_url(f"**/es/moderation/listings/{duplicate.slug}/merge/")
+    candidates = page.get_by_role("region", name=t("es", "Listings with a similar name"))
+    candidates.get_by_role("link", name=t("es", "Merge into “%(name)s”", name=kitchen.name)).click()
+    page.wait_for_url(re.compile(rf".*/merge/\?into={kitchen.slug}$"))
+    # The kitchen keeps its name and address: its values are chosen by default.
+    name = page.locator("fieldset#id_choose_name")
+    assert name.get_by_role("radio", name=re.compile(t("es", "The listing to keep"))).is_checked()
+    assert_accessible(page)
+    no_horizontal_scroll(page)
+    shoot(page, "duplicate-merge-diff-desktop-es")
+    page.get_by_role("button", name=t("es", "Merge into “%(name)s”", name=kitchen.name)).click()
+
+    page.wait_for_url(f"**/es/listings/{kitchen.slug}/")
+    assert page.get_by_role("heading", level=1).inner_text() == kitchen.name
+    shoot(page, "duplicate-merged-desktop-es")
+    duplicate.refresh_from_db()
+    assert duplicate.status == ListingStatus.MERGED and duplicate.merged_into_id == kitchen.pk
+    # The person who listed it again now keeps the kitchen with its first lead.
+    assert set(kitchen.memberships.values_list("user__username", flat=True)) == {
+        "lead-cocina",
+        second_lead.username,
+    }
+    # Its address, on the lead's phone, opens the kitchen.
+    old = lead.visit(f"/listings/{duplicate.slug}/", "pt")
+    assert old.url.endswith(f"/pt/listings/{kitchen.slug}/")

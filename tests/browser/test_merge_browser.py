@@ -12,7 +12,7 @@ from accounts.models import MODERATORS_GROUP
 from directory.choices import ListingStatus
 from directory.geo import SRID
 from directory.models import AuditEvent, Listing
-from tests.factories import ListingFactory, NeedFactory, UserFactory
+from tests.factories import ListingFactory, NeedFactory, UserFactory, with_totp
 
 from .helpers import assert_accessible, no_horizontal_scroll, shoot, t
 
@@ -24,6 +24,7 @@ NEW_SUMMARY = "Comida caliente y despensa también los sábados."
 def duplicates(committed_db):
     moderator = UserFactory(username="moderadora")
     moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    with_totp(moderator)  # moderation needs a second factor
     original = ListingFactory(
         kind="mutual_aid",
         name="Comedor Popular La Esperanza",

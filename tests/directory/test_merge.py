@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from directory import merge
 from directory.choices import AuditAction, ListingStatus, ReportReason
@@ -409,3 +409,16 @@ def test_candidates_are_the_listings_with_a_similar_name(dup):
     ListingFactory(name="Taller de Bicicletas")
     names = [listing.name for listing in merge.merge_candidates(dup["b"])]
     assert names == ["Comedor Popular La Esperanza"]
+
+
+def test_values_with_choices_are_shown_by_their_labels():
+    """The merge's diff (and the moderation diff) reads "Neighbourhood (about 1 km)", not
+    "area", and an access fact by its name."""
+    from directory.choices import AccessFact, LocationPrecision
+    from directory.moderation import _shown
+
+    listing = ListingFactory.build(location_precision=LocationPrecision.AREA, access=["free"])
+    with translation.override("es"):
+        assert _shown(listing, "location_precision") == str(LocationPrecision.AREA.label)
+        assert _shown(listing, "access") == str(AccessFact.FREE.label)
+        assert _shown(listing, "location_precision") != "area"
