@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -90,26 +91,42 @@ def session_ends(session) -> datetime | None:
 class PrivilegedSessionMiddleware:
     """After the authentication middleware: ends a moderator's or admin's session
     MODERATOR_SESSION_AGE after sign-in (the session row and its cookie expire then too), and
-    keeps one without a second factor out of the admin."""
+    keeps one without a second factor out of the admin.
+
+    It reads the session only when the request reads it anyway (through `request.user`): a
+    page for anyone, /healthz and the page shown while the database is down stay without
+    `Vary: Cookie` and without a read of the session."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        session = getattr(request, "session", None)
-        ends = session_ends(session) if session is not None else None
-        if ends is not None and timezone.now() >= ends:
-            logout(request)  # flushes the session
-            messages.info(request, SESSION_ENDED_MESSAGE)
-            ends = None
-        user = getattr(request, "user", None)
-        if request.path.startswith(reverse("admin:index")) and mfa_missing(user):
+        lazy_user = getattr(request, "user", None)
+        if lazy_user is not None:
+            request.user = SimpleLazyObject(lambda: _user_in_time(request, lazy_user))
+        if request.path.startswith(reverse("admin:index")) and mfa_missing(request.user):
             return setup_redirect(request)
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        ends = session_ends(session) if session is not None else None
+        if session is None or not session.accessed:
+            return response
+        ends = session_ends(session)
         # Set at sign-in (this request or an earlier one). allauth's "remember me" sets the
         # expiry after sign-in; this one wins: the session row and its cookie end then.
         if ends is not None and session.get("_session_expiry") != ends.isoformat():
             session.set_expiry(ends)
         return response
+
+
+def _user_in_time(request, lazy_user):
+    """The request's user, or nobody once a privileged session is over (it is flushed)."""
+    ends = session_ends(request.session)
+    if ends is not None and timezone.now() >= ends:
+        request.session.flush()
+        messages.info(request, SESSION_ENDED_MESSAGE)
+        return AnonymousUser()
+    if isinstance(lazy_user, SimpleLazyObject):
+        if lazy_user._wrapped is empty:
+            lazy_user._setup()
+        return lazy_user._wrapped
+    return lazy_user
