@@ -84,19 +84,9 @@ def features(body: bytes) -> tuple[str, int]:
     return "+".join(layers) or "-", sum(len(layer["features"]) for layer in layers.values())
 
 
-def measure(client, cursor, tile, params: dict, requests: int) -> dict:
-    from mapping import tiles
-
-    z, x, y = tile
-    path = f"/api/v1/tiles/{z}/{x}/{y}.pbf"
-    filters = tiles.TileFilters(
-        kinds=tuple(params["kind"].split(",")) if "kind" in params else (),
-        category=params.get("_category"),
-        need=params.get("need", ""),
-        access=tuple(params["access"].split(",")) if "access" in params else (),
-    )
-    query = {k: v for k, v in params.items() if not k.startswith("_")}
-    sql, sql_params = tiles.tile_statement(z, x, y, filters)
+def timed(client, cursor, path: str, query: dict, sql: str, sql_params, requests: int) -> dict:
+    """p50/p95 of the API answering `path` and p95 of its SQL alone (after 5 warm-up
+    requests each), with the answer's size and what it holds."""
     api, raw = [], []
     for n in range(requests + 5):
         started = time.perf_counter()
@@ -117,10 +107,27 @@ def measure(client, cursor, tile, params: dict, requests: int) -> dict:
         "api95": percentile(api, 95),
         "sql95": percentile(raw, 95),
         "kb": len(body) / 1024,
+        "bytes": len(body),
         "gz": len(gzip.compress(body)) / 1024,
         "layer": layer,
         "features": count,
     }
+
+
+def measure(client, cursor, tile, params: dict, requests: int) -> dict:
+    from mapping import tiles
+
+    z, x, y = tile
+    path = f"/api/v1/tiles/{z}/{x}/{y}.pbf"
+    filters = tiles.TileFilters(
+        kinds=tuple(params["kind"].split(",")) if "kind" in params else (),
+        category=params.get("_category"),
+        need=params.get("need", ""),
+        access=tuple(params["access"].split(",")) if "access" in params else (),
+    )
+    query = {k: v for k, v in params.items() if not k.startswith("_")}
+    sql, sql_params = tiles.tile_statement(z, x, y, filters)
+    return timed(client, cursor, path, query, sql, sql_params, requests)
 
 
 def basemap_candidates(cursor, z: int) -> list[tuple[int, int, int]]:
@@ -165,31 +172,8 @@ def densest_basemap_tile(cursor, z: int) -> tuple[int, int, int]:
 def measure_basemap(client, cursor, tile, requests: int) -> dict:
     z, x, y = tile
     path = f"/api/v1/tiles/basemap/{z}/{x}/{y}.pbf"
-    api, raw = [], []
-    for n in range(requests + 5):
-        started = time.perf_counter()
-        response = client.get(path, {"lang": "es"}, SERVER_NAME="localhost")
-        api_ms = (time.perf_counter() - started) * 1000
-        started = time.perf_counter()
-        cursor.execute("SELECT mapping_basemap_tile(%s, %s, %s, 'es')", [z, x, y])
-        cursor.fetchone()
-        sql_ms = (time.perf_counter() - started) * 1000
-        if n >= 5:
-            api.append(api_ms)
-            raw.append(sql_ms)
-    assert response.status_code == 200, response.content[:200]
-    body = response.content
-    layer, count = features(body)
-    return {
-        "api50": percentile(api, 50),
-        "api95": percentile(api, 95),
-        "sql95": percentile(raw, 95),
-        "kb": len(body) / 1024,
-        "bytes": len(body),
-        "gz": len(gzip.compress(body)) / 1024,
-        "layer": layer,
-        "features": count,
-    }
+    sql = "SELECT mapping_basemap_tile(%s, %s, %s, 'es')"
+    return timed(client, cursor, path, {"lang": "es"}, sql, [z, x, y], requests)
 
 
 def basemap_rows(client, cursor, requests: int) -> list[bool]:
