@@ -5,16 +5,8 @@
 (function () {
   "use strict";
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function sitePath(url) {
-    return typeof url === "string" && /^\/[^/\\]/.test(url) ? url : null;
-  }
+  var element = window.TejidoAreas.element;
+  var sitePath = window.TejidoAreas.sitePath;
 
   function start() {
     var block = document.getElementById("region-map-data");
@@ -88,7 +80,7 @@
     });
     gaps.addTo(map);
 
-    var bounds = outline ? outline.getBounds() : areas.getBounds();
+    var bounds = window.TejidoAreas.mainBounds(outline || areas);
     if (bounds && bounds.isValid()) {
       map.fitBounds(bounds, { padding: [8, 8] });
     } else {

@@ -5,16 +5,8 @@
 (function () {
   "use strict";
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function sitePath(url) {
-    return typeof url === "string" && /^\/[^/\\]/.test(url) ? url : null;
-  }
+  var element = window.TejidoAreas.element;
+  var sitePath = window.TejidoAreas.sitePath;
 
   function popup(label) {
     return function (layer) {
@@ -84,7 +76,7 @@
           if (map.hasLayer(states)) states.bringToFront();
         }
         map.on("zoomend", level);
-        var bounds = countries.getBounds();
+        var bounds = window.TejidoAreas.mainBounds(countries);
         if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8], maxZoom: 5 });
         level();
         box.classList.add("is-ready");

@@ -167,3 +167,35 @@ def test_regional_maps_draw_areas_and_gaps(site, device, directory_data):
     assert page.locator("#regionmap .gap-marker").count() == 1
     assert page.get_by_role("row", name="Tehuacán").is_visible()
     shot(page, f"fullmap-region-{device}")
+
+
+def test_a_country_with_islands_past_the_antimeridian_does_not_stretch_the_view(
+    site, device, committed_db
+):
+    """The United States' Aleutians lie past 180°: fitted to the whole outline, the regions
+    index and the country's page would show the whole world. They fit its largest part."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    states = Polygon.from_bbox((-124, 25, -67, 49))
+    aleutians = Polygon.from_bbox((172, 51, 179.9, 53))
+    us = RegionFactory(
+        slug="us",
+        name_en="United States",
+        level=RegionLevel.COUNTRY,
+        geom=MultiPolygon(states, aleutians, srid=4326),
+    )
+    RegionFactory(slug="us-ca", name_en="California", parent=us, geom=box(-124, 32, -114, 42))
+    listing = ListingFactory(name="Cocina", location=Point(-118.2, 34.0, srid=4326))
+    services.listing_refresh_derived(listing)
+    stats.refresh()
+    view = (
+        "() => { const m = document.getElementById('regionmap').tejidoMap;"
+        " const b = m.getBounds(); return [m.getZoom(), b.getWest(), b.getEast()]; }"
+    )
+    for path in ("/regions/", "/regions/us/"):
+        page = site.visit(path)
+        page.wait_for_function("() => document.getElementById('regionmap').tejidoMap")
+        page.wait_for_timeout(300)  # the index's areas arrive by fetch
+        zoom, west, east = page.evaluate(view)
+        assert east - west < 200, (path, zoom, west, east)  # not the whole world
+        assert west <= -118.2 <= east, (path, west, east)
