@@ -69,6 +69,16 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField()
+    code = serializers.CharField(
+        required=False,
+        help_text="The six digits of the account's authenticator app: required from accounts "
+        "with two-factor authentication (moderators and admins).",
+    )
+
+
 class PointSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["Point"])
     coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)

@@ -226,7 +226,8 @@ class NeedViewSet(LeanListMixin, mixins.DestroyModelMixin, viewsets.GenericViewS
 
 
 @extend_schema(
-    summary="Exchange a username and password for an API token",
+    summary="Exchange a username and password (and the code of a second factor) for an API token",
+    request=schema.TokenRequestSerializer,
     responses={200: schema.TokenSerializer, 400: schema.ERRORS[400], 429: schema.ERRORS[429]},
 )
 class ObtainToken(ObtainAuthToken):
