@@ -19,7 +19,7 @@ from . import guard, joins
 from .forms import JoinForm
 from .models import JoinRequest
 from .services import MAIL_ERRORS
-from .views import _public_listing
+from .views import public_listing_or_redirect
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,9 @@ def _join_page(request, listing, form, *, refusal=None, status=200, member=False
 @login_required
 def join(request, slug):
     """ "Ask to join": GET shows the form, POST sends the request through the relay."""
-    listing = _public_listing(slug)
+    listing, redirected = public_listing_or_redirect(request, slug, "relay:join")
+    if redirected is not None:
+        return redirected
     member = listing.memberships.filter(user=request.user).exists()
     if request.method != "POST" or member:
         return _join_page(request, listing, JoinForm(), member=member)

@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from directory import selectors, services
+from directory import merge, selectors, services
 from directory.choices import ListingStatus, MembershipRole
 from directory.models import Listing
 from pages.dashboard import listing_for_editing
@@ -40,6 +40,31 @@ def _public_listing(slug: str) -> Listing:
     if listing is None:
         raise Http404
     return listing
+
+
+def _merged_redirect(request, slug: str, url_name: str):
+    """A GET of a relay page of a duplicate merged into another listing: 301 to the same page
+    of the listing kept (its needs moved there too), query kept. None when there is none."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    merged = Listing.objects.filter(slug=slug, status=ListingStatus.MERGED).first()
+    target = merge.redirect_target(merged) if merged is not None else None
+    if target is None or not target.is_public:
+        return None
+    url = reverse(url_name, args=[target.slug])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def public_listing_or_redirect(request, slug: str, url_name: str):
+    """(listing, None) for a public listing, (None, a 301) for a merged duplicate's, else 404."""
+    try:
+        return _public_listing(slug), None
+    except Http404:
+        redirected = _merged_redirect(request, slug, url_name)
+        if redirected is None:
+            raise
+        return None, redirected
 
 
 def _open_needs(listing) -> list:
@@ -78,7 +103,9 @@ def _int(value) -> int | None:
 @never_cache
 def contact(request, slug):
     """The contact relay's form (GET) and its sending (POST)."""
-    listing = _public_listing(slug)
+    listing, redirected = public_listing_or_redirect(request, slug, "relay:contact")
+    if redirected is not None:
+        return redirected
     needs = _open_needs(listing)
     if request.method != "POST":
         need = _int(request.GET.get("need"))

@@ -179,6 +179,24 @@ def test_the_duplicates_addresses_answer_301_to_the_kept_listing(client, dup, pe
     assert response.status_code == 404
 
 
+def test_the_duplicates_relay_pages_lead_to_the_kept_listings(client, dup, people):
+    """Old links to write to the duplicate or to ask to join it (shared, printed, in feeds)
+    reach the listing kept, where its needs moved."""
+    need = dup["needs"][0]
+    merge.listing_merge(target=dup["a"], source=dup["b"], choices={}, moderator=people["moderator"])
+    contact = client.get(f"/es/listings/comedor-esperanza/contact/?need={need.pk}")
+    assert contact.status_code == 301
+    assert contact["Location"] == f"/es/listings/comedor-la-esperanza/contact/?need={need.pk}"
+    assert client.get(contact["Location"]).status_code == 200
+    client.force_login(UserFactory(username="vecina"))
+    join = client.get("/es/listings/comedor-esperanza/join/")
+    assert join.status_code == 301
+    assert join["Location"] == "/es/listings/comedor-la-esperanza/join/"
+    # Nothing is sent to a merged listing, and an unknown one is still a 404.
+    assert client.post("/es/listings/comedor-esperanza/contact/", {}).status_code == 404
+    assert client.get("/es/listings/no-such-listing/contact/").status_code == 404
+
+
 def test_a_merged_listing_kept_out_of_sight_does_not_lead_anywhere(client, dup, people):
     merge.listing_merge(target=dup["a"], source=dup["b"], choices={}, moderator=people["moderator"])
     Listing.objects.filter(pk=dup["a"].pk).update(emergency_hidden_at="2026-01-01T00:00Z")
