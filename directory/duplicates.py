@@ -2,8 +2,11 @@
 moderation queue and the importer.
 
 Two listings look the same when they are of the same kind, within `DUPLICATE_RADIUS_M` of
-each other, and their names, lower-cased and without accents, have a pg_trgm similarity of
-at least `DUPLICATE_SIMILARITY`.
+each other, and their names' distinctive words (`name_core`: lower-cased, without accents,
+without the words most names share: legal forms, "co-operative", "society", "community",
+articles) have a pg_trgm similarity of at least `DUPLICATE_SIMILARITY`. On whole names,
+"Miller Walk Housing Co-operative Limited" and "Allnutt Mill Housing Co-operative Limited"
+score 0.6 (real co-operatives 1 km apart, in Co-operatives UK's open data).
 
 What a submitter is told follows location privacy (§6): only public listings are offered,
 and a listing whose location is not exact is matched on its public grid cell (a point within
@@ -19,6 +22,7 @@ box of 1 km plus that half cell holds every listing within 1 km; hidden listings
 point) are found through the trigram index of names (`listing_name_trgm`).
 """
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,8 +44,36 @@ HALF_CELL_DEG = 0.5 / min(CELLS_PER_DEGREE.values())
 #: A little over the radius in degrees of latitude (and of longitude at the equator).
 RADIUS_DEG = DUPLICATE_RADIUS_M / 111_000 * 1.01
 
-#: A name as it is compared: lower-cased, without accents (the trigram index's expression).
+#: A name lower-cased, without accents: the trigram index's expression, which finds candidates.
 FOLDED = "lower(tejido_unaccent({}))"
+#: A name as it is compared: its distinctive words (migration 0018, `name_core` in Python).
+CORE = "tejido_name_core({})"
+#: Words most names share, dropped before comparing (lower-cased, without accents; the
+#: function of migration 0018 holds the same list: a test compares the two).
+_GENERIC = (
+    "a ac an and asociacion asociaciones association associations associacao associacoes au "
+    "aux co communautaire communautaires community company comunitaria comunitarias "
+    "comunitario comunitarios coop cooperatif cooperative cooperatives cooperativa "
+    "cooperativas cooperativo cooperativos coops corp corporation cic cio da das de del des "
+    "do dos du e el em en et for in inc incorporated la las lda le les llc los ltd ltda "
+    "limited na no npo of ong op operative operatives para plc por pour sa sarl sas scic "
+    "scop sociedad sociedade societe societies society the y"
+)
+GENERIC_WORDS = frozenset(_GENERIC.split())
+#: Letters unaccent turns into two, or into another letter, that NFKD leaves alone.
+_FOLDED_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
+
+
+def name_core(name: str) -> str:
+    """The distinctive words of a name, as `tejido_name_core` makes them in PostgreSQL: for
+    the comparison of rows of one file before they are in the database."""
+    decomposed = unicodedata.normalize("NFKD", name.lower().translate(_FOLDED_LETTERS))
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = "".join(c if c.isalnum() else " " for c in text).split()
+    kept = [word for word in words if word not in GENERIC_WORDS]
+    return " ".join(kept or words)
+
+
 #: The search box around a probe point `{p}` at latitude `{y}`: the radius plus half the
 #: coarsest cell, wider east-west away from the equator.
 SEARCH_BOX = (
@@ -66,15 +98,15 @@ PUBLIC_STATUS = (
 MODERATOR_STATUS = f"({PUBLIC_STATUS} OR l.status = '{ListingStatus.PENDING}')"
 
 _CANDIDATE = """
-    SELECT l.id, similarity({folded_l}, t.folded) AS score
+    SELECT l.id, similarity({core_l}, t.core) AS score
     FROM directory_listing l
     WHERE {where} AND l.kind = t.kind AND l.id IS DISTINCT FROM t.exclude AND {status}
-      AND similarity({folded_l}, t.folded) >= %(similarity)s
+      AND similarity({core_l}, t.core) >= %(similarity)s
       AND ST_DWithin(({shape})::geography, t.p::geography, %(metres)s)
 """
 SIMILAR_SQL = """
 WITH t AS (
-  SELECT t.i, t.kind, t.exclude, {folded_t} AS folded,
+  SELECT t.i, t.kind, t.exclude, {folded_t} AS folded, {core_t} AS core,
     ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p,
     {box} AS box
   FROM unnest(%(ids)s::int[], %(names)s::text[], %(kinds)s::text[], %(xs)s::float8[],
@@ -91,9 +123,9 @@ ORDER BY t.i, m.score DESC, m.id
 
 
 def _sql(*, for_moderator: bool) -> str:
-    folded_l = FOLDED.format("l.name")
+    folded_l, core_l = FOLDED.format("l.name"), CORE.format("l.name")
     near = _CANDIDATE.format(
-        folded_l=folded_l,
+        core_l=core_l,
         where="l.public_point && t.box",
         status=MODERATOR_STATUS if for_moderator else PUBLIC_STATUS,
         shape="l.location" if for_moderator else PUBLIC_SHAPE,
@@ -101,7 +133,7 @@ def _sql(*, for_moderator: bool) -> str:
     candidates = near
     if for_moderator:
         hidden = _CANDIDATE.format(
-            folded_l=folded_l,
+            core_l=core_l,
             # `%` (escaped for the driver) walks the trigram index; the threshold is checked after.
             where=f"l.location_precision = '{LocationPrecision.HIDDEN}'"
             f" AND l.location IS NOT NULL AND {folded_l} %% t.folded",
@@ -110,7 +142,12 @@ def _sql(*, for_moderator: bool) -> str:
         )
         candidates = f"{near} UNION ALL {hidden}"
     box = SEARCH_BOX.format(p="ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)", y="t.y")
-    return SIMILAR_SQL.format(folded_t=FOLDED.format("t.name"), box=box, candidates=candidates)
+    return SIMILAR_SQL.format(
+        folded_t=FOLDED.format("t.name"),
+        core_t=CORE.format("t.name"),
+        box=box,
+        candidates=candidates,
+    )
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from ..choices import RegionLevel
 from ..duplicates import (
+    CORE,
     DUPLICATE_RADIUS_M,
     DUPLICATE_SIMILARITY,
-    FOLDED,
     HALF_CELL_DEG,
     RADIUS_DEG,
     SEARCH_BOX,
+    name_core,
 )
 from ..models import Region
 from .rows import Row
@@ -70,34 +71,34 @@ WHERE location_precision = 'hidden' AND location IS NOT NULL;
 CREATE INDEX IF NOT EXISTS import_hidden_point_gist ON import_hidden_point USING gist (location);
 ANALYZE import_hidden_point;
 """
-#: The rule of `directory.duplicates` (same kind, names folded alike, the same threshold,
+#: The rule of `directory.duplicates` (same kind, names' cores alike, the same threshold,
 #: radius and search box), for a batch of rows at once and against every listing. Only
 #: constants are formatted in; the values are parameters.
 _DUPLICATES_TEMPLATE = """
 WITH t AS (
-  SELECT t.i, t.kind, {folded_t} AS folded,
+  SELECT t.i, t.kind, {core_t} AS core,
     ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS p,
     {box} AS box
   FROM unnest(%(ids)s::int[], %(names)s::text[], %(kinds)s::text[], %(xs)s::float8[],
               %(ys)s::float8[]) AS t(i, name, kind, x, y)
 ), near AS (
-  SELECT t.i, l.slug, similarity({folded_l}, t.folded) AS score
+  SELECT t.i, l.slug, similarity({core_l}, t.core) AS score
   FROM t JOIN directory_listing l ON l.public_point && t.box
   WHERE l.location IS NOT NULL AND l.kind = t.kind
-    AND similarity({folded_l}, t.folded) >= %(similarity)s
+    AND similarity({core_l}, t.core) >= %(similarity)s
     AND ST_DWithin(l.location::geography, t.p::geography, %(metres)s)
   UNION ALL
-  SELECT t.i, h.slug, similarity({folded_h}, t.folded)
+  SELECT t.i, h.slug, similarity({core_h}, t.core)
   FROM t JOIN import_hidden_point h ON h.location && t.box
-  WHERE h.kind = t.kind AND similarity({folded_h}, t.folded) >= %(similarity)s
+  WHERE h.kind = t.kind AND similarity({core_h}, t.core) >= %(similarity)s
     AND ST_DWithin(h.location::geography, t.p::geography, %(metres)s)
 )
 SELECT i, slug, score FROM near ORDER BY i, score DESC
 """
 DUPLICATES_SQL = _DUPLICATES_TEMPLATE.format(
-    folded_t=FOLDED.format("t.name"),
-    folded_l=FOLDED.format("l.name"),
-    folded_h=FOLDED.format("h.name"),
+    core_t=CORE.format("t.name"),
+    core_l=CORE.format("l.name"),
+    core_h=CORE.format("h.name"),
     box=SEARCH_BOX.format(p="ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)", y="t.y"),
 )
 
@@ -321,7 +322,7 @@ def _flag_duplicates_in_file(rows: list[Row]) -> None:
     for row in rows:
         if not row.ok or row.point is None:
             continue
-        grams = trigrams(row.name)
+        grams = trigrams(name_core(row.name))
         x, y = row.xy
         cy, cx = int(y // cell), int(x // cell)
         # Cells are narrower east-west away from the equator: look further along x.
