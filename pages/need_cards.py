@@ -159,7 +159,10 @@ def need_cards(rows, *, with_distance: bool) -> list[dict]:
                 "listing_name": row[_C["listing__name"]],
                 "listing_kind": row[_C["listing__kind"]],
                 "listing_url": listing_path(slug),
-                "offer_url": f"{listing_path(slug)}contact/?need={need_id}",
+                # The relay form, when it reaches someone (else only "How to reach").
+                "offer_url": f"{listing_path(slug)}contact/?need={need_id}"
+                if row[_C["listing__reaches_lead"]]
+                else "",
                 "place": _public_place(precision, row, countries_named),
                 "distance": _distance_text(row[-1], precision, labels) if with_distance else "",
                 "point": (row[_C["lat"]], row[_C["lng"]]) if row[_C["lat"]] is not None else None,

@@ -9,6 +9,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from ..choices import MembershipRole
 from ..geo import X, Y
 from ..models import Listing, Need, Region
 from ..search import matches
@@ -145,10 +146,23 @@ NEED_ROW_SQL = {
 
 
 NEED_COLUMNS_SQL = _columns_sql(NEED_ROW_SQL, NEED_ROW_COLUMNS)
-#: Columns a page of need cards adds to NEED_ROW_COLUMNS (`need_page(..., descriptions=True)`).
-NEED_DESCRIPTION_COLUMNS = tuple(f"description_{code}" for code in ("es", "pt", "fr", "en"))
+#: Columns a page of need cards adds to NEED_ROW_COLUMNS (`need_page(..., descriptions=True)`):
+#: the descriptions, and whether the contact relay reaches someone (an active lead with an
+#: e-mail address, as `relay.services.accepts_messages`): else a card offers no "Offer help".
+NEED_DESCRIPTION_COLUMNS = (
+    *(f"description_{code}" for code in ("es", "pt", "fr", "en")),
+    "listing__reaches_lead",
+)
+REACHES_LEAD_SQL = (
+    "EXISTS (SELECT 1 FROM directory_listingmembership m"  # noqa: S608 (constants only)
+    " JOIN accounts_user u ON u.id = m.user_id"
+    f' WHERE m.listing_id = "directory_listing"."id" AND m.role = \'{MembershipRole.LEAD}\''
+    " AND u.is_active AND u.email <> '')"
+)
 NEED_DESCRIBED_COLUMNS_SQL = _columns_sql(
-    {name: f'"directory_need"."{name}"' for name in NEED_DESCRIPTION_COLUMNS} | NEED_ROW_SQL,
+    {name: f'"directory_need"."{name}"' for name in NEED_DESCRIPTION_COLUMNS[:4]}
+    | {"listing__reaches_lead": REACHES_LEAD_SQL}
+    | NEED_ROW_SQL,
     (*NEED_ROW_COLUMNS, *NEED_DESCRIPTION_COLUMNS),
 )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from directory.choices import ListingStatus, NeedKind, NeedStatus
 from directory.models import Need
-from tests.factories import ListingFactory, NeedFactory, PlaceFactory
+from tests.factories import ListingFactory, MembershipFactory, NeedFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def test_feed_of_a_filter_holds_a_new_matching_need_and_not_another(client):
     listing = ListingFactory(
         name="Cocina Común", slug="cocina-comun", location=Point(-117.86, 33.75, srid=4326)
     )
+    MembershipFactory(listing=listing, role="lead")  # the relay reaches its lead
     NeedFactory(listing=listing, kind=NeedKind.FOOD, title_en="Older food need")
     params = {"near": "Santa Ana, CA", "kind": "food"}
     _response, before = read_feed(client, "/en/needs/feed/", params)
@@ -108,3 +109,12 @@ def test_feed_has_at_most_50_entries_newest_first(client, django_assert_max_num_
     assert len(feed.entries) == 50
     assert feed.entries[0].title.startswith("Necesidad 54 ")
     assert feed.entries[-1].title.startswith("Necesidad 5 ")
+
+
+def test_an_entry_of_a_project_that_receives_no_mail_links_its_page(client):
+    listing = ListingFactory(name="Huerta", slug="huerta")
+    need = NeedFactory(listing=listing, title_en="Seeds")
+    _response, feed = read_feed(client, "/en/needs/feed/")
+    summary = feed.entries[0].summary
+    assert f"contact/?need={need.pk}" not in summary
+    assert 'href="http://testserver/en/listings/huerta/">How to reach Huerta</a>' in summary

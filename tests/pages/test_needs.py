@@ -17,7 +17,14 @@ from directory.choices import (
     RegionLevel,
     Urgency,
 )
-from tests.factories import ListingFactory, NeedFactory, PlaceFactory, RegionFactory
+from tests.factories import (
+    ListingFactory,
+    MembershipFactory,
+    NeedFactory,
+    PlaceFactory,
+    RegionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +115,7 @@ def test_board_lists_only_current_needs_of_public_listings(client):
 
 def test_card_says_who_gives_and_how_to_help_in_the_readers_language(client):
     listing = ListingFactory(name="Despensa El Telar", slug="despensa-el-telar", locality="Oaxaca")
+    MembershipFactory(listing=listing, user=UserFactory(username="telar"), role="lead")
     need = NeedFactory(
         listing=listing,
         kind=NeedKind.FOOD,
@@ -129,6 +137,25 @@ def test_card_says_who_gives_and_how_to_help_in_the_readers_language(client):
     # The way to help: the relay's form with this need chosen.
     assert f'href="/en/listings/despensa-el-telar/contact/?need={need.pk}">Offer help' in body
     assert "Confirmed today" in body
+
+
+def test_a_need_whose_project_receives_no_mail_offers_only_the_way_to_reach_it(client):
+    """The relay reaches an active lead with an e-mail address; without one, a card has no
+    "Offer help" button (its form would only say that nobody receives it)."""
+    quiet = ListingFactory(name="Huerta Sin Correo", slug="huerta-sin-correo")
+    MembershipFactory(listing=quiet, user=UserFactory(username="sin-correo", email=""), role="lead")
+    MembershipFactory(
+        listing=quiet, user=UserFactory(username="inactiva", is_active=False), role="lead"
+    )
+    MembershipFactory(listing=quiet, user=UserFactory(username="editora"), role="editor")
+    NeedFactory(listing=quiet, title_en="Seeds")
+    reached = ListingFactory(name="Huerta Con Correo", slug="huerta-con-correo")
+    MembershipFactory(listing=reached, user=UserFactory(username="con-correo"), role="lead")
+    NeedFactory(listing=reached, title_en="Tools")
+    body = _body(client.get("/en/needs/"))
+    assert "/en/listings/huerta-sin-correo/contact/" not in body
+    assert '<a class="need-contact" href="/en/listings/huerta-sin-correo/">' in body
+    assert "/en/listings/huerta-con-correo/contact/?need=" in body
 
 
 def test_board_escapes_need_and_listing_text(client):
