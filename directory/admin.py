@@ -158,35 +158,30 @@ class LocationAccessGrantAdmin(admin.ModelAdmin):
     raw_id_fields = ["listing", "user", "granted_by"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin shows and never writes: they are made by the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["created_at", "action", "actor_repr", "object_repr"]
     list_filter = ["action"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MergeRecord)
-class MergeRecordAdmin(admin.ModelAdmin):
+class MergeRecordAdmin(ReadOnlyAdmin):
     """Read-only: merges are made and undone on the moderation pages (directory.merge)."""
 
     list_display = ["merged_at", "source", "target", "moderator", "undone_at"]
     raw_id_fields = ["source", "target", "moderator", "undone_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

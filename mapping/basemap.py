@@ -28,27 +28,19 @@ refresh_basemap``, and on their own whenever regions or the gazetteer are loaded
 (``directory.importers.boundaries_changed``).
 """
 
+import functools
+
 from django.conf import settings
 from django.db import connection, transaction
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 
 from .tiles import MEDIA_TYPE
 
-__all__ = ["ATTRIBUTION", "MAX_ZOOM", "MEDIA_TYPE", "client_config", "in_range", "refresh"]
+__all__ = ["MAX_ZOOM", "MEDIA_TYPE", "client_config", "in_range", "refresh"]
 
 #: Tiles are served up to the maps' last zoom (Leaflet's maxZoom 19 everywhere).
 MAX_ZOOM = 19
-#: The sources of the shapes and names: Natural Earth (through world-atlas), the US Census
-#: Bureau (through us-atlas), INEGI (through libpysal) and GeoNames (their licences:
-#: fixtures/regions/README.md and fixtures/gazetteer/README.md). Short, for a phone's map.
-#: Markup: Leaflet's attribution control shows it as HTML.
-ATTRIBUTION = (
-    '<a href="https://www.naturalearthdata.com/">Natural Earth</a>, '
-    '<a href="https://www.census.gov/geographies/mapping-files.html">US Census</a>, '
-    '<a href="https://www.inegi.org.mx/">INEGI</a>, '
-    '<a href="https://www.geonames.org/">GeoNames</a> '
-    '(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)'
-)
 TILES_PATH = "/api/v1/tiles/basemap/{z}/{x}/{y}.pbf"
 VERSION_PATH = "/api/v1/tiles/basemap/version"
 #: The script that draws either basemap (and the vector tiles' library it needs).
@@ -100,10 +92,16 @@ def client_config() -> dict:
         return {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION}
     return {
         "url": "",
-        "attribution": ATTRIBUTION,
+        "attribution": attribution(),
         "tiles": TILES_PATH,
         "version": VERSION_PATH,
     }
+
+
+@functools.cache
+def attribution() -> str:
+    """The own basemap's sources, as the markup of jinja2/mapping/_basemap_attribution.html."""
+    return render_to_string("mapping/_basemap_attribution.html").strip()
 
 
 def scripts() -> list[str]:

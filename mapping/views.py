@@ -82,6 +82,22 @@ def matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+#: What a tile answers (listing tiles and basemap tiles alike), for the OpenAPI document.
+TILE_RESPONSES = {
+    (200, tiles.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="MVT"),
+    304: OpenApiResponse(description="Not modified (If-None-Match)."),
+    400: ERRORS[400],
+    404: ERRORS[404],
+    429: ERRORS[429],
+}
+
+
+def no_such_tile(max_zoom: int) -> NotFound:
+    return NotFound(
+        _("There is no such tile (zoom 0 to %(max)s, x and y below 2^zoom).") % {"max": max_zoom}
+    )
+
+
 def tile_response(request, body: bytes, *, current: bool, vary: str | None = None):
     """A tile's answer: cached for a year when its URL names the current version, else for a
     minute, with an ETag (304 when it matches). A plain response: DRF drops the Content-Type
@@ -103,13 +119,7 @@ def tile_response(request, body: bytes, *, current: bool, vary: str | None = Non
         "(Point: id, slug, kind, category) from zoom 10. An empty tile is an empty body."
     ),
     parameters=[*filter_parameters(TileFilterSet), VERSION],
-    responses={
-        (200, tiles.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="MVT"),
-        304: OpenApiResponse(description="Not modified (If-None-Match)."),
-        400: ERRORS[400],
-        404: ERRORS[404],
-        429: ERRORS[429],
-    },
+    responses=TILE_RESPONSES,
 )
 class TileView(APIView):
     renderer_classes = [MVTRenderer, JSONRenderer]
@@ -117,7 +127,7 @@ class TileView(APIView):
 
     def get(self, request, z: int, x: int, y: int):
         if not tiles.in_range(z, x, y):
-            raise NotFound(_("There is no such tile (zoom 0 to 20, x and y below 2^zoom)."))
+            raise no_such_tile(tiles.MAX_ZOOM)
         data, errors = clean_query(TileFilterSet, request.query_params, extra={"v", "format"})
         wanted = request.query_params.get("v")
         if wanted is not None and not VERSION_PATTERN.match(wanted):
@@ -178,13 +188,7 @@ class TileVersionView(APIView):
             ),
         ),
     ],
-    responses={
-        (200, tiles.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="MVT"),
-        304: OpenApiResponse(description="Not modified (If-None-Match)."),
-        400: ERRORS[400],
-        404: ERRORS[404],
-        429: ERRORS[429],
-    },
+    responses=TILE_RESPONSES,
 )
 class BasemapTileView(APIView):
     renderer_classes = [MVTRenderer, JSONRenderer]
@@ -192,10 +196,7 @@ class BasemapTileView(APIView):
 
     def get(self, request, z: int, x: int, y: int):
         if not basemap.in_range(z, x, y):
-            raise NotFound(
-                _("There is no such tile (zoom 0 to %(max)s, x and y below 2^zoom).")
-                % {"max": basemap.MAX_ZOOM}
-            )
+            raise no_such_tile(basemap.MAX_ZOOM)
         errors = {
             name: [_("Unknown parameter.")]
             for name in request.query_params

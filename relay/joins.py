@@ -145,18 +145,20 @@ def _require_lead(join: JoinRequest, by) -> None:
         raise PermissionDenied
 
 
-def _locked(join: JoinRequest) -> JoinRequest:
+def _pending(join: JoinRequest, by) -> JoinRequest:
+    """The request, locked, if `by` may answer it and nobody has yet."""
+    _require_lead(join, by)
     locked = JoinRequest.objects.select_for_update().select_related("listing", "requester")
-    return locked.get(pk=join.pk)
+    join = locked.get(pk=join.pk)
+    if join.state != JoinState.PENDING:
+        raise ValidationError(_("This request was already answered."))
+    return join
 
 
 @transaction.atomic
 def join_request_accept(*, join: JoinRequest, by) -> JoinRequest:
     """A lead (or a moderator) accepts: the requester becomes a co-lead (audited)."""
-    _require_lead(join, by)
-    join = _locked(join)
-    if join.state != JoinState.PENDING:
-        raise ValidationError(_("This request was already answered."))
+    join = _pending(join, by)
     if not join.listing.memberships.filter(user=join.requester).exists():
         moderation.listing_add_member(
             listing=join.listing, by=by, user=join.requester, role=MembershipRole.LEAD
@@ -167,10 +169,7 @@ def join_request_accept(*, join: JoinRequest, by) -> JoinRequest:
 @transaction.atomic
 def join_request_decline(*, join: JoinRequest, by) -> JoinRequest:
     """A lead (or a moderator) declines; the requester is told, kindly."""
-    _require_lead(join, by)
-    join = _locked(join)
-    if join.state != JoinState.PENDING:
-        raise ValidationError(_("This request was already answered."))
+    join = _pending(join, by)
     return _decide(join, by, JoinState.DECLINED)
 
 
